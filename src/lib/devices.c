@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Applies: linux.devices; the default devices and /dev symlinks of
+   runtime-linux.md.  */
+#include <config.h>
+
+#include "devices.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "log.h"
+#include "safe-path.h"
+
+struct devspec
+{
+  const char *path;
+  char type;
+  unsigned major, minor;
+  mode_t mode;
+  uid_t uid;
+  gid_t gid;
+  bool has_owner;
+};
+
+static const struct devspec default_devices[] = {
+  { "/dev/null", 'c', 1, 3, 0666, 0, 0, false },    { "/dev/zero", 'c', 1, 5, 0666, 0, 0, false },
+  { "/dev/full", 'c', 1, 7, 0666, 0, 0, false },    { "/dev/random", 'c', 1, 8, 0666, 0, 0, false },
+  { "/dev/urandom", 'c', 1, 9, 0666, 0, 0, false }, { "/dev/tty", 'c', 5, 0, 0666, 0, 0, false },
+};
+
+static mode_t
+type_bits (char t)
+{
+  switch (t)
+    {
+    case 'b':
+      return S_IFBLK;
+    case 'p':
+      return S_IFIFO;
+    default:
+      return S_IFCHR;
+    }
+}
+
+/* Create one device node.  An existing node that matches is kept; one that
+   does not is an error (runtime-linux.md).  */
+static int
+make_device (int rootfd, const struct devspec *d, bool userns, bool strict, hako_error_t **err)
+{
+  mode_t kind = type_bits (d->type);
+  dev_t dev = makedev (d->major, d->minor);
+  cleanup_close int existing = hako_open_in_root (rootfd, d->path, O_PATH, 0);
+  if (existing >= 0)
+    {
+      struct stat st;
+      if (fstat (existing, &st) == 0 && (st.st_mode & S_IFMT) == kind && (kind == S_IFIFO || st.st_rdev == dev))
+        return 0;
+      if (strict)
+        return hako_error_set (err, EEXIST, "device `%s`: a different file exists at that path", d->path);
+    }
+  const char *slash = strrchr (d->path, '/');
+  cleanup_free char *parent = hako_xstrndup (d->path, (size_t) (slash - d->path));
+  cleanup_close int pfd = hako_mkdir_in_root (rootfd, parent[0] ? parent : "/", 0755, err);
+  if (pfd < 0)
+    return -1;
+  const char *name = slash + 1;
+  char p[HAKO_FD_PATH_MAX];
+  if (existing >= 0)
+    unlinkat (pfd, name, 0);
+  if (! userns)
+    {
+      /* O_PATH parents work with mknodat through /proc/self/fd.  */
+      cleanup_close int dfd = open (hako_fd_path (pfd, p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dfd < 0)
+        return hako_error_sys (err, "device `%s`: open parent", d->path);
+      if (mknodat (dfd, name, kind | (d->mode & 07777), dev) < 0)
+        return hako_error_sys (err, "device `%s`: mknod", d->path);
+      if (fchmodat (dfd, name, d->mode & 07777, 0) < 0)
+        return hako_error_sys (err, "device `%s`: chmod", d->path);
+      if (d->has_owner && fchownat (dfd, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+        return hako_error_sys (err, "device `%s`: chown", d->path);
+      return 0;
+    }
+  /* A user namespace cannot mknod: bind the host's node.  */
+  const char *hostpath = d->path;
+  struct stat st;
+  if (stat (hostpath, &st) < 0 || st.st_rdev != dev)
+    return hako_error_set (err, ENODEV, "device `%s`: no matching host device to bind in a user namespace", d->path);
+  cleanup_close int dfd = open (hako_fd_path (pfd, p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return hako_error_sys (err, "device `%s`: open parent", d->path);
+  cleanup_close int f = openat (dfd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (f < 0)
+    return hako_error_sys (err, "device `%s`: create", d->path);
+  if (mount (hostpath, hako_fd_path (f, p), NULL, MS_BIND, NULL) < 0)
+    return hako_error_sys (err, "device `%s`: bind the host's node", d->path);
+  return 0;
+}
+
+static int
+make_symlink (int rootfd, const char *target, const char *path, hako_error_t **err)
+{
+  cleanup_close int dev = hako_open_in_root (rootfd, "/dev", O_PATH | O_DIRECTORY, 0);
+  if (dev < 0)
+    return 0;
+  char p[HAKO_FD_PATH_MAX];
+  cleanup_close int dfd = open (hako_fd_path (dev, p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return hako_error_sys (err, "open /dev");
+  if (symlinkat (target, dfd, path) < 0 && errno != EEXIST)
+    return hako_error_sys (err, "symlink /dev/%s", path);
+  return 0;
+}
+
+int
+hako_devices_setup (int rootfd, const hako_spec_config *config, bool userns, hako_error_t **err)
+{
+  for (size_t i = 0; i < sizeof default_devices / sizeof default_devices[0]; i++)
+    if (make_device (rootfd, &default_devices[i], userns, false, err) < 0)
+      return -1;
+  const hako_spec_linux *l = config->linux;
+  for (size_t i = 0; l && i < l->devices_len; i++)
+    {
+      const hako_spec_device *d = l->devices[i];
+      struct devspec s = { d->path, d->type[0], (unsigned) d->major, (unsigned) d->minor,
+                           d->has_file_mode ? d->file_mode : 0666, d->uid, d->gid, d->has_uid || d->has_gid };
+      if (make_device (rootfd, &s, userns, true, err) < 0)
+        {
+          hako_error_prefix (err, "linux.devices[%zu]", i);
+          return -1;
+        }
+    }
+  static const char *const links[][2] = {
+    { "/proc/self/fd", "fd" },       { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
+    { "/proc/self/fd/2", "stderr" }, { "pts/ptmx", "ptmx" },
+  };
+  for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
+    if (make_symlink (rootfd, links[i][0], links[i][1], err) < 0)
+      return -1;
+  struct stat st;
+  if (stat ("/proc/kcore", &st) == 0 && make_symlink (rootfd, "/proc/kcore", "core", err) < 0)
+    return -1;
+  return 0;
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Applies: process.apparmorProfile, process.selinuxLabel.  */
+#include <config.h>
+
+#include "lsm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+
+bool
+hako_apparmor_enabled (void)
+{
+  char c = 0;
+  int fd = open ("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  if (read (fd, &c, 1) != 1)
+    c = 0;
+  close (fd);
+  return c == 'Y';
+}
+
+bool
+hako_selinux_enabled (void)
+{
+  struct stat st;
+  return stat ("/sys/fs/selinux/enforce", &st) == 0;
+}
+
+int
+hako_lsm_check (const char *apparmor, const char *selinux, hako_error_t **err)
+{
+  if (apparmor && ! hako_apparmor_enabled ())
+    return hako_error_set (err, 0, "process.apparmorProfile `%s`: AppArmor is not enabled on this host", apparmor);
+  if (selinux && ! hako_selinux_enabled ())
+    return hako_error_set (err, 0, "process.selinuxLabel `%s`: SELinux is not enabled on this host", selinux);
+  return 0;
+}
+
+/* Write an attribute of our own task, checking that the file really is on
+   procfs: a mount over /proc inside the container must not redirect it
+   (CVE-2019-16884).  */
+static int
+write_attr (const char *path, const char *value, hako_error_t **err)
+{
+  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return hako_error_sys (err, "open `%s`", path);
+  struct statfs sf;
+  if (fstatfs (fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
+    return hako_error_set (err, EPERM, "`%s` is not on procfs", path);
+  size_t len = strlen (value);
+  if (write (fd, value, len) != (ssize_t) len)
+    return hako_error_sys (err, "write `%s` to `%s`", value, path);
+  return 0;
+}
+
+int
+hako_lsm_apply_exec_label (const char *apparmor, const char *selinux, hako_error_t **err)
+{
+  char tid[64];
+  if (apparmor)
+    {
+      cleanup_free char *v = hako_strdup_printf ("exec %s", apparmor);
+      snprintf (tid, sizeof tid, "/proc/thread-self/attr/apparmor/exec");
+      if (access (tid, F_OK) < 0)
+        snprintf (tid, sizeof tid, "/proc/thread-self/attr/exec");
+      if (write_attr (tid, v, err) < 0)
+        return -1;
+    }
+  if (selinux)
+    {
+      snprintf (tid, sizeof tid, "/proc/thread-self/attr/exec");
+      if (write_attr (tid, selinux, err) < 0)
+        return -1;
+    }
+  return 0;
+}

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Applies: root.path, root.readonly, linux.rootfsPropagation,
+   linux.maskedPaths, linux.readonlyPaths, linux.sysctl; mounts[] in
+   order (each one in mounts.c), devices (devices.c).  */
+#include <config.h>
+
+#include "rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "devices.h"
+#include "log.h"
+#include "mounts.h"
+#include "safe-path.h"
+
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#endif
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x00000001
+#endif
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+
+static unsigned long
+propagation_flag (const char *p, unsigned long dflt)
+{
+  if (p == NULL)
+    return dflt;
+  if (strcmp (p, "shared") == 0 || strcmp (p, "rshared") == 0)
+    return MS_SHARED;
+  if (strcmp (p, "slave") == 0 || strcmp (p, "rslave") == 0)
+    return MS_SLAVE;
+  if (strcmp (p, "private") == 0 || strcmp (p, "rprivate") == 0)
+    return MS_PRIVATE;
+  if (strcmp (p, "unbindable") == 0 || strcmp (p, "runbindable") == 0)
+    return MS_UNBINDABLE;
+  return dflt;
+}
+
+int
+hako_rootfs_prepare (struct hako_rootfs_ctx *c, hako_error_t **err)
+{
+  const hako_spec_linux *l = c->config->linux;
+  const char *prop = l ? l->rootfs_propagation : NULL;
+  /* Nothing we mount may reach the host: the whole tree becomes a slave
+     (or private, when asked) of the host's before we touch it.  */
+  unsigned long initial = propagation_flag (prop, MS_SLAVE);
+  if (initial == MS_SHARED || initial == MS_UNBINDABLE)
+    initial = MS_SLAVE;
+  if (mount (NULL, "/", NULL, MS_REC | initial, NULL) < 0)
+    return hako_error_sys (err, "make / %s", initial == MS_PRIVATE ? "private" : "slave");
+  /* The root becomes a mount point of its own, for pivot_root.  */
+  if (mount (c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return hako_error_sys (err, "bind the root `%s` on itself", c->rootfs);
+  c->rootfd = open (c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (c->rootfd < 0)
+    return hako_error_sys (err, "open the root `%s`", c->rootfs);
+
+  struct hako_mount_env env = {
+    .rootfd = c->rootfd,
+    .rootfs = c->rootfs,
+    .bundle = c->bundle,
+    .userns = c->userns,
+    .userns_fd = -1,
+    .cgroupns = c->cgroupns,
+    .cgroup_path = c->cgroup_path,
+    .mount_label = l ? l->mount_label : NULL,
+  };
+  if (c->userns)
+    env.userns_fd = open ("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+  int rc = 0;
+  for (size_t i = 0; i < c->config->mounts_len && rc == 0; i++)
+    rc = hako_mount_one (&env, c->config->mounts[i], i, err);
+  if (env.userns_fd >= 0)
+    close (env.userns_fd);
+  if (rc < 0)
+    return -1;
+  return hako_devices_setup (c->rootfd, c->config, c->userns, err);
+}
+
+int
+hako_rootfs_pivot (struct hako_rootfs_ctx *c, hako_error_t **err)
+{
+  if (fchdir (c->rootfd) < 0)
+    return hako_error_sys (err, "chdir to the root");
+  if (c->no_pivot)
+    {
+      /* For a ramdisk root, where pivot_root is impossible.  */
+      if (mount (".", "/", NULL, MS_MOVE, NULL) < 0)
+        return hako_error_sys (err, "move the root onto /");
+      if (chroot (".") < 0)
+        return hako_error_sys (err, "chroot");
+    }
+  else
+    {
+      /* pivot_root(".", "."): the old root ends stacked under the new one,
+         and is detached below without a directory to hold it.  */
+      if (syscall (SYS_pivot_root, ".", ".") < 0)
+        return hako_error_sys (err, "pivot_root into `%s`", c->rootfs);
+      if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+        return hako_error_sys (err, "make the old root a slave");
+      if (umount2 (".", MNT_DETACH) < 0)
+        return hako_error_sys (err, "detach the old root");
+    }
+  if (chdir ("/") < 0)
+    return hako_error_sys (err, "chdir /");
+  close (c->rootfd);
+  c->rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (c->rootfd < 0)
+    return hako_error_sys (err, "open the new root");
+  return 0;
+}
+
+/* Mask one path: a file gets the host's /dev/null bound over it, a
+   directory an empty read-only tmpfs.  Resolved inside the root and
+   mounted through the descriptor, so a link planted in the rootfs cannot
+   move the mask, and a path we cannot open (other than missing) fails.  */
+static int
+mask_path (struct hako_rootfs_ctx *c, const char *path, size_t i, hako_error_t **err)
+{
+  cleanup_close int fd = hako_open_in_root (c->rootfd, path, O_PATH, 0);
+  if (fd < 0)
+    {
+      if (errno == ENOENT)
+        return 0;
+      return hako_error_sys (err, "linux.maskedPaths[%zu]: `%s`", i, path);
+    }
+  struct stat st;
+  if (fstat (fd, &st) < 0)
+    return hako_error_sys (err, "linux.maskedPaths[%zu]: stat `%s`", i, path);
+  char p[HAKO_FD_PATH_MAX], q[HAKO_FD_PATH_MAX];
+  if (S_ISDIR (st.st_mode))
+    {
+      if (mount ("tmpfs", hako_fd_path (fd, p), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0555") < 0)
+        return hako_error_sys (err, "linux.maskedPaths[%zu]: mask `%s`", i, path);
+      return 0;
+    }
+  if (c->devnull_fd < 0)
+    {
+      /* The container's /dev/null, which we made, checked to be the null
+         device: a rootfs cannot make the mask point at something else. */
+      c->devnull_fd = hako_open_in_root (c->rootfd, "/dev/null", O_PATH, 0);
+      struct stat dn;
+      if (c->devnull_fd < 0 || fstat (c->devnull_fd, &dn) < 0 || ! S_ISCHR (dn.st_mode) || dn.st_rdev != makedev (1, 3))
+        return hako_error_set (err, EPERM, "linux.maskedPaths[%zu]: /dev/null in the container is not the null device", i);
+    }
+  if (mount (hako_fd_path (c->devnull_fd, q), hako_fd_path (fd, p), NULL, MS_BIND, NULL) < 0)
+    return hako_error_sys (err, "linux.maskedPaths[%zu]: mask `%s`", i, path);
+  return 0;
+}
+
+/* Read-only: a recursive bind of the path onto itself, made read-only
+   before it is attached.  */
+static int
+readonly_path (struct hako_rootfs_ctx *c, const char *path, size_t i, hako_error_t **err)
+{
+  cleanup_close int fd = hako_open_in_root (c->rootfd, path, O_PATH, 0);
+  if (fd < 0)
+    {
+      if (errno == ENOENT)
+        return 0;
+      return hako_error_sys (err, "linux.readonlyPaths[%zu]: `%s`", i, path);
+    }
+  cleanup_close int tree = hako_open_tree (fd, "", OPEN_TREE_CLONE | O_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+  if (tree < 0)
+    return hako_error_sys (err, "linux.readonlyPaths[%zu]: clone `%s`", i, path);
+  if (hako_mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0, 0, -1) < 0)
+    return hako_error_sys (err, "linux.readonlyPaths[%zu]: make `%s` read-only", i, path);
+  if (hako_move_mount (tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return hako_error_sys (err, "linux.readonlyPaths[%zu]: mount over `%s`", i, path);
+  return 0;
+}
+
+int
+hako_rootfs_finish (struct hako_rootfs_ctx *c, hako_error_t **err)
+{
+  const hako_spec_linux *l = c->config->linux;
+  for (size_t i = 0; l && i < l->masked_paths_len; i++)
+    if (mask_path (c, l->masked_paths[i], i, err) < 0)
+      return -1;
+  for (size_t i = 0; l && i < l->readonly_paths_len; i++)
+    if (readonly_path (c, l->readonly_paths[i], i, err) < 0)
+      return -1;
+  if (c->config->root->has_readonly && c->config->root->readonly)
+    {
+      if (hako_mount_setattr (c->rootfd, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0, 0, -1) < 0)
+        return hako_error_sys (err, "root.readonly: make the root read-only");
+    }
+  if (l && l->rootfs_propagation)
+    {
+      unsigned long f = propagation_flag (l->rootfs_propagation, 0);
+      bool rec = l->rootfs_propagation[0] == 'r';
+      if (f && mount (NULL, "/", NULL, f | (rec ? MS_REC : 0), NULL) < 0)
+        return hako_error_sys (err, "linux.rootfsPropagation: set `%s`", l->rootfs_propagation);
+    }
+  close (c->rootfd);
+  c->rootfd = -1;
+  if (c->devnull_fd >= 0)
+    close (c->devnull_fd);
+  c->devnull_fd = -1;
+  return 0;
+}
+
+int
+hako_sysctl_apply (const hako_spec_config *config, hako_error_t **err)
+{
+  const hako_spec_linux *l = config->linux;
+  if (l == NULL || l->sysctl == NULL)
+    return 0;
+  for (size_t i = 0; i < l->sysctl->len; i++)
+    {
+      const char *key = l->sysctl->keys[i];
+      cleanup_free char *path = hako_strdup_printf ("/proc/sys/%s", key);
+      for (char *s = path + 10; *s; s++)
+        if (*s == '.')
+          *s = '/';
+      cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+      if (fd < 0)
+        return hako_error_sys (err, "linux.sysctl[\"%s\"]", key);
+      /* A mount over /proc inside the container must not redirect this. */
+      struct statfs sf;
+      if (fstatfs (fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
+        return hako_error_set (err, EPERM, "linux.sysctl[\"%s\"]: `%s` is not on procfs", key, path);
+      const char *v = l->sysctl->values[i];
+      if (write (fd, v, strlen (v)) < 0)
+        return hako_error_sys (err, "linux.sysctl[\"%s\"]: write `%s`", key, v);
+    }
+  return 0;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef HAKO_ROOTFS_H
+#define HAKO_ROOTFS_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "runtime-spec.h"
+
+struct hako_rootfs_ctx
+{
+  const hako_spec_config *config;
+  const char *rootfs;
+  const char *bundle;
+  bool userns;
+  bool cgroupns;
+  const char *cgroup_path;
+  bool no_pivot;
+  int devnull_fd;   /* the container's /dev/null, verified; -1 until needed */
+  int rootfd;       /* set by prepare */
+};
+
+/* In the new mount namespace, before the hooks that run before pivot_root:
+   propagation, the root bound on itself, mounts[], devices.  */
+int hako_rootfs_prepare (struct hako_rootfs_ctx *c, hako_error_t **err);
+/* pivot_root (or move and chroot).  */
+int hako_rootfs_pivot (struct hako_rootfs_ctx *c, hako_error_t **err);
+/* After pivot_root and the console: masked and read-only paths, the root
+   read-only, rootfsPropagation.  */
+int hako_rootfs_finish (struct hako_rootfs_ctx *c, hako_error_t **err);
+/* linux.sysctl, written inside the container's namespaces.  */
+int hako_sysctl_apply (const hako_spec_config *config, hako_error_t **err);
+
+#endif

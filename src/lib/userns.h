@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef HAKO_USERNS_H
+#define HAKO_USERNS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "runtime-spec.h"
+
+/* Write the uid and gid maps of PID's user namespace: directly when we
+   may, with newuidmap/newgidmap otherwise (rootless, more than our own id). */
+int hako_userns_write_maps (pid_t pid, const hako_spec_linux *linux, hako_error_t **err);
+/* Map a container id to the host through MAPS (or return it unchanged when
+   there are none).  Returns -1 when it is not mapped.  */
+long long hako_userns_to_host (hako_spec_id_mapping *const *maps, size_t n, unsigned id);
+
+#endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* `validate`: a bundle checked against the spec and this host, every
+   problem reported at once.  */
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "hako.h"
+#include "spec.h"
+#include "validate.h"
+
+int
+hako_validate_bundle (const char *bundle, const char *config_file, char **report, hako_error_t **err)
+{
+  *report = NULL;
+  hako_bundle_t *b = NULL;
+  hako_error_t *lerr = NULL;
+  int rc = hako_bundle_load (bundle, config_file, &b, &lerr);
+  if (rc < 0 && (b == NULL || b->config == NULL))
+    {
+      hako_bundle_free (b);
+      *err = lerr;
+      return -1;
+    }
+  hako_problems_t p = { 0 };
+  if (lerr)
+    {
+      /* The config parsed but root.path did not resolve.  */
+      cleanup_free char *t = hako_error_text (lerr);
+      hako_problems_add (&p, "%s", t);
+      hako_error_free (lerr);
+    }
+  hako_validate_collect (b->config, b->bundle, b->rootfs, true, &p);
+  size_t need = 1;
+  for (size_t i = 0; i < p.len; i++)
+    need += strlen (p.msgs[i]) + 1;
+  if (p.len)
+    {
+      char *out = hako_xmalloc (need);
+      out[0] = '\0';
+      for (size_t i = 0; i < p.len; i++)
+        {
+          strcat (out, p.msgs[i]);
+          strcat (out, "\n");
+        }
+      *report = out;
+    }
+  int n = (int) p.len;
+  hako_problems_clear (&p);
+  hako_bundle_free (b);
+  return n;
+}
