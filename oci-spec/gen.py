@@ -527,7 +527,8 @@ class Gen:
                 elif f.required:
                     cond = None
                 else:
-                    cond = "v->has_%s" % f.c
+                    # A value set in code without its has_ flag still counts.
+                    cond = "v->has_%s || v->%s != 0" % (f.c, f.c)
                 body = [key] + self.gen_value(t, "v->" + f.c, "  ")
             elif t.kind == "struct":
                 cond = "v->%s != NULL" % f.c

@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Run the whole test suite against a build directory: unit tests (TAP),
+# the parser fuzz target for a bounded time, and the bats files.  Prints
+# each result and ends with one line: "N passed, N failed".
+#   tests/run.sh BUILDDIR [BATS-FILE...]
+set -u
+srcdir="$(cd "$(dirname "$0")/.." && pwd)"
+builddir="$(cd "${1:?usage: tests/run.sh BUILDDIR [bats files]}" && pwd)"
+shift
+export HAKO_BUILDDIR="$builddir"
+passed=0
+failed=0
+log="$builddir/tests/results"
+mkdir -p "$log"
+
+count_tap() {
+	local file="$1" p f
+	p=$(grep -cE '^ok ' "$file" || true)
+	f=$(grep -cE '^not ok ' "$file" || true)
+	passed=$((passed + p))
+	failed=$((failed + f))
+	grep -E '^not ok ' "$file" | sed 's/^/  /' || true
+}
+
+if [ $# -eq 0 ]; then
+	echo "== unit tests"
+	make -C "$builddir" -s check-programs >/dev/null 2>&1 || make -C "$builddir" check-programs
+	for t in "$builddir"/tests/unit/test-*; do
+		[ -x "$t" ] || continue
+		case "$t" in *.o|*.log|*.trs|*.c) continue ;; esac
+		"$t" >"$log/$(basename "$t").tap" 2>&1
+		count_tap "$log/$(basename "$t").tap"
+	done
+	if [ -x "$builddir/tests/fuzz/fuzz-config" ]; then
+		echo "== fuzz (bounded)"
+		if "$builddir/tests/fuzz/fuzz-config" -max_total_time="${HAKO_FUZZ_SECONDS:-30}" \
+			"$srcdir/tests/fuzz/corpus" >"$log/fuzz.log" 2>&1; then
+			echo "ok 1 fuzz-config ran clean" >"$log/fuzz.tap"
+		else
+			echo "not ok 1 fuzz-config crashed (see $log/fuzz.log)" >"$log/fuzz.tap"
+		fi
+		count_tap "$log/fuzz.tap"
+	fi
+	set -- "$srcdir"/tests/integration/*.bats
+fi
+
+for f in "$@"; do
+	name="$(basename "$f" .bats)"
+	echo "== $name"
+	bats --tap "$f" >"$log/$name.tap" 2>&1
+	count_tap "$log/$name.tap"
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
