@@ -153,3 +153,16 @@ hako_caps_all_names (size_t *n)
   *n = k;
   return v;
 }
+
+int
+hako_caps_raise_effective (int cap, hako_error_t **err)
+{
+  struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct data[2];
+  if (capget (&hdr, data) < 0)
+    return hako_error_sys (err, "read capabilities");
+  data[cap / 32].effective |= 1u << (cap % 32);
+  if (capset (&hdr, data) < 0)
+    return hako_error_sys (err, "raise capability %d", cap);
+  return 0;
+}

@@ -29,6 +29,9 @@ int hako_caps_apply_bounding (const hako_caps_t *c, hako_error_t **err);
    inheritable and raise ambient.  */
 int hako_caps_apply_final (const hako_caps_t *c, hako_error_t **err);
 
+/* Make CAP effective again (it must still be permitted).  */
+int hako_caps_raise_effective (int cap, hako_error_t **err);
+
 /* The names of every capability this kernel has, for features.  */
 char **hako_caps_all_names (size_t *n);
 

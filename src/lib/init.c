@@ -324,9 +324,10 @@ hako_init_main (hako_init_t *init)
       close (master);
     }
 
-  if (hako_rootfs_finish (&rc, &err) < 0)
-    fail (init, err);
+  /* sysctls before readonlyPaths make /proc/sys read-only.  */
   if (hako_sysctl_apply (config, &err) < 0)
+    fail (init, err);
+  if (hako_rootfs_finish (&rc, &err) < 0)
     fail (init, err);
 
   /* The process: cwd and executable are checked now, so that create fails

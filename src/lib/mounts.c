@@ -349,6 +349,28 @@ host_hierarchies (struct hierarchy *out, size_t max)
   return n;
 }
 
+/* Bind SRC (a host path) recursively on DST with FLAGS (ro, nosuid, ...)
+   applied before it is attached: a remount through DST would address the
+   directory under the new mount, not the mount.  */
+static int
+bind_with_flags (const char *src, int dst, unsigned long flags)
+{
+  int tree = hako_open_tree (AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  if (tree < 0)
+    return -1;
+  uint64_t aset, aclr;
+  flags_to_attr (flags, 0, &aset, &aclr);
+  int r = 0;
+  if (aset && hako_mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, aset, aclr, 0, -1) < 0)
+    r = -1;
+  if (r == 0 && hako_move_mount (tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    r = -1;
+  int saved = errno;
+  close (tree);
+  errno = saved;
+  return r;
+}
+
 static int
 mount_cgroup (const struct hako_mount_env *env, const hako_spec_mount *m, size_t i, hako_mount_opts_t *o,
               int dst, hako_error_t **err)
@@ -370,8 +392,7 @@ mount_cgroup (const struct hako_mount_env *env, const hako_spec_mount *m, size_t
       else
         {
           cleanup_free char *src = hako_strdup_printf ("/sys/fs/cgroup%s", env->cgroup_path ? env->cgroup_path : "");
-          if (mount (src, hako_fd_path (dst, p), NULL, MS_BIND | MS_REC, NULL) < 0
-              || mount (NULL, hako_fd_path (dst, p), NULL, MS_REMOUNT | MS_BIND | flags | (ro ? MS_RDONLY : 0), NULL) < 0)
+          if (bind_with_flags (src, dst, flags | (ro ? MS_RDONLY : 0)) < 0)
             rc = hako_error_sys (err, "mounts[%zu]: bind `%s` on `%s`", i, src, m->destination);
         }
       goto out;
@@ -423,8 +444,7 @@ mount_cgroup (const struct hako_mount_env *env, const hako_spec_mount *m, size_t
                 free (src);
                 src = hako_xstrdup (h[k].mountpoint);
               }
-            if (mount (src, hako_fd_path (sub, p), NULL, MS_BIND | MS_REC, NULL) < 0
-                || mount (NULL, hako_fd_path (sub, p), NULL, MS_REMOUNT | MS_BIND | sflags, NULL) < 0)
+            if (bind_with_flags (src, sub, sflags) < 0)
               rc = hako_error_sys (err, "mounts[%zu]: bind `%s` on `%s/%s`", i, src, m->destination, base);
           }
         /* cpu,cpuacct mounted as "cpu,cpuacct": symlinks "cpu" and "cpuacct".  */

@@ -295,11 +295,9 @@ hako_exec_finalize (hako_exec_plan_t *plan, const char *path, int notify_sock, h
   int notify_fd = -1;
   if (plan->seccomp_set && ! load_last)
     {
-      /* Re-raise what setuid cleared from the effective set, to load. */
-      hako_caps_t tmp = plan->caps;
-      tmp.effective = tmp.permitted;
-      tmp.ambient = 0;
-      if (hako_caps_apply_final (&tmp, err) < 0)
+      /* Loading needs CAP_SYS_ADMIN effective: setuid to a non-zero uid
+         cleared the effective set, but the permitted one still has it.  */
+      if (hako_caps_raise_effective (21, err) < 0)
         return -1;
       if (hako_seccomp_load (&plan->seccomp, &notify_fd, err) < 0)
         return -1;

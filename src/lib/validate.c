@@ -83,6 +83,24 @@ sysctl_namespace (const char *key)
   return -1;
 }
 
+/* Whether the namespace of type T that the config joins by path is the
+   one hako itself runs in (a sysctl there would change the host).  */
+static bool
+same_as_ours (const hako_spec_linux *l, int t)
+{
+  for (size_t i = 0; i < l->namespaces_len; i++)
+    {
+      const hako_spec_namespace *n = l->namespaces[i];
+      if (hako_ns_from_name (n->type) != t || n->path == NULL || n->path[0] == '\0')
+        continue;
+      char self[64];
+      snprintf (self, sizeof self, "/proc/self/ns/%s", hako_ns_table[t].proc_name);
+      struct stat a, b;
+      return stat (n->path, &a) == 0 && stat (self, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+    }
+  return false;
+}
+
 static void
 check_process (const hako_spec_process *pr, hako_problems_t *p)
 {
@@ -230,8 +248,12 @@ check_linux (const hako_spec_config *c, const char *bundle, bool host, hako_prob
       int t = sysctl_namespace (k);
       if (t < 0)
         hako_problems_add (p, "linux.sysctl[\"%s\"]: not a namespaced sysctl, so it would change the host", k);
-      else if (! create[t])
-        hako_problems_add (p, "linux.sysctl[\"%s\"]: needs a new %s namespace", k, hako_ns_table[t].spec_name);
+      else if (! create[t] && ! joined[t])
+        hako_problems_add (p, "linux.sysctl[\"%s\"]: needs a %s namespace of the container's own", k,
+                           hako_ns_table[t].spec_name);
+      else if (joined[t] && same_as_ours (l, t))
+        hako_problems_add (p, "linux.sysctl[\"%s\"]: the %s namespace joined is the runtime's own", k,
+                           hako_ns_table[t].spec_name);
       else if (strcmp (k, "kernel.hostname") == 0)
         hako_problems_add (p, "linux.sysctl[\"kernel.hostname\"]: use the hostname property");
     }
