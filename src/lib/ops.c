@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -219,14 +221,27 @@ hako_container_update (hako_context_t *ctx, const char *id, const char *json, si
   hako_spec_linux_resources *r = NULL;
   if (st == HAKO_STATUS_STOPPED)
     rc = hako_error_set (err, 0, "cannot update a container that is stopped");
+  else if (rec->cgroup == NULL)
+    rc = hako_error_set (err, 0, "container `%s` has no cgroup to update", id);
   if (rc == 0)
     {
       r = hako_spec_resources_parse_data (json, len, "resources", err);
       if (r == NULL)
         rc = -1;
     }
+  /* runc: an unlimited memory without a swap value frees swap too.  */
+  if (rc == 0 && r->memory && r->memory->has_limit && r->memory->limit == -1 && ! r->memory->has_swap)
+    {
+      r->memory->swap = -1;
+      r->memory->has_swap = true;
+    }
   if (rc == 0)
-    rc = hako_cgroup_validate (r, hako_cgroup_layout (), err);
+    {
+      enum hako_cgroup_layout l = strcmp (rec->cgroup->layout, "v2") == 0       ? HAKO_CGROUP_V2
+                                  : strcmp (rec->cgroup->layout, "hybrid") == 0 ? HAKO_CGROUP_HYBRID
+                                                                                : HAKO_CGROUP_V1;
+      rc = hako_cgroup_validate (r, l, err);
+    }
   if (rc == 0)
     rc = hako_cgroup_update (rec->cgroup, r, err);
   hako_spec_linux_resources_free (r);
@@ -234,36 +249,169 @@ hako_container_update (hako_context_t *ctx, const char *id, const char *json, si
   return rc;
 }
 
+/* One event line as runc prints it: {"type":…,"id":…[,"data":…]}.  */
+static int
+emit_event (int fd, const char *type, const char *id, const char *data, hako_error_t **err)
+{
+  yajl_gen g = hako_json_gen_new (0);
+  yajl_gen_map_open (g);
+  hako_json_gen_key (g, "type");
+  hako_json_gen_string (g, type);
+  hako_json_gen_key (g, "id");
+  hako_json_gen_string (g, id);
+  yajl_gen_map_close (g);
+  size_t len = 0;
+  cleanup_free char *head = hako_json_gen_finish (g, &len);
+  head[len - 1] = '\0';
+  cleanup_free char *line = data ? hako_strdup_printf ("%s,\"data\":%s}\n", head, data) : hako_strdup_printf ("%s}\n", head);
+  size_t n = strlen (line);
+  for (size_t off = 0; off < n;)
+    {
+      ssize_t w = write (fd, line + off, n - off);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0)
+        return hako_error_sys (err, "write events");
+      off += (size_t) w;
+    }
+  return 0;
+}
+
+static const char *
+v1_memory_dir (const hako_st_cgroup *cg)
+{
+  for (size_t i = 0; cg->paths && i < cg->paths->len; i++)
+    if (strstr (cg->paths->keys[i], "memory"))
+      return cg->paths->values[i];
+  return NULL;
+}
+
+/* A descriptor that becomes readable on an OOM in the container's memory
+   cgroup: v1 an eventfd registered for memory.oom_control (also signalled
+   when the cgroup goes away); v2 an inotify watch on memory.events, whose
+   oom_kill count tells.  -1 when there is no memory cgroup.  */
+static int
+oom_watch (const hako_st_cgroup *cg, bool *v2)
+{
+  *v2 = strcmp (cg->layout, "v2") == 0;
+  if (*v2)
+    {
+      int fd = inotify_init1 (IN_CLOEXEC | IN_NONBLOCK);
+      cleanup_free char *f = hako_strdup_printf ("%s/memory.events", cg->unified_path);
+      if (fd >= 0 && inotify_add_watch (fd, f, IN_MODIFY | IN_DELETE_SELF) < 0)
+        {
+          close (fd);
+          fd = -1;
+        }
+      return fd;
+    }
+  const char *dir = v1_memory_dir (cg);
+  if (dir == NULL)
+    return -1;
+  cleanup_free char *ctl = hako_strdup_printf ("%s/memory.oom_control", dir);
+  cleanup_close int ofd = open (ctl, O_RDONLY | O_CLOEXEC);
+  int efd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  char buf[64];
+  snprintf (buf, sizeof buf, "%d %d", efd, ofd);
+  if (ofd < 0 || efd < 0 || hako_cgroup_write (dir, "cgroup.event_control", buf, NULL) < 0)
+    {
+      if (efd >= 0)
+        close (efd);
+      return -1;
+    }
+  return efd;
+}
+
+static uint64_t
+oom_kills (const hako_st_cgroup *cg)
+{
+  cleanup_free char *s = NULL;
+  if (hako_cgroup_read (cg->unified_path, "memory.events", &s, NULL) < 0)
+    return 0;
+  const char *p = strstr (s, "oom_kill ");
+  return p ? strtoull (p + 9, NULL, 10) : 0;
+}
+
+static int64_t
+now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* runc's events: with --stats one statistics event; otherwise a stats
+   event every interval and an oom event on each OOM, until the container
+   stops or its cgroup goes away.  */
 int
 hako_container_events (hako_context_t *ctx, const char *id, bool stats_only, unsigned interval_ms, int fd,
                        hako_error_t **err)
 {
-  for (;;)
+  cleanup_container_dir hako_container_dir_t *d = NULL;
+  hako_st_record *rec = NULL;
+  enum hako_status st;
+  if (open_record (ctx, id, false, &d, &rec, &st, err) < 0)
     {
-      cleanup_container_dir hako_container_dir_t *d = NULL;
-      hako_st_record *rec = NULL;
-      enum hako_status st;
-      if (open_record (ctx, id, false, &d, &rec, &st, err) < 0)
-        {
-          hako_st_record_free (rec);
-          return -1;
-        }
-      if (st == HAKO_STATUS_STOPPED)
-        {
-          hako_st_record_free (rec);
-          return hako_error_set (err, 0, "container `%s` is stopped", id);
-        }
-      cleanup_free char *stats = NULL;
-      int rc = hako_cgroup_stats_json (rec->cgroup, &stats, err);
       hako_st_record_free (rec);
-      if (rc < 0)
-        return -1;
-      cleanup_free char *line = hako_strdup_printf ("{\"type\":\"stats\",\"id\":\"%s\",\"data\":%s}\n", id, stats);
-      if (write (fd, line, strlen (line)) < 0)
-        return hako_error_sys (err, "write events");
-      if (stats_only)
-        return 0;
-      struct timespec ts = { interval_ms / 1000, (long) (interval_ms % 1000) * 1000000L };
-      nanosleep (&ts, NULL);
+      return -1;
     }
+  int rc = 0;
+  if (st == HAKO_STATUS_STOPPED)
+    rc = hako_error_set (err, 0, "container with id %s is not running", id);
+  else if (rec->cgroup == NULL)
+    rc = hako_error_set (err, 0, "container `%s` has no cgroup to report on", id);
+  if (rc == 0 && stats_only)
+    {
+      cleanup_free char *stats = NULL;
+      rc = hako_cgroup_stats_json (rec->cgroup, &stats, err);
+      if (rc == 0)
+        rc = emit_event (fd, "stats", id, stats, err);
+    }
+  if (rc < 0 || stats_only)
+    {
+      hako_st_record_free (rec);
+      return rc;
+    }
+  bool v2 = false;
+  cleanup_close int ofd = oom_watch (rec->cgroup, &v2);
+  uint64_t kills = v2 ? oom_kills (rec->cgroup) : 0;
+  int64_t next = now_ms () + interval_ms;
+  while (rc == 0)
+    {
+      int64_t wait = next - now_ms ();
+      struct pollfd p = { ofd, POLLIN, 0 };
+      int n = poll (&p, ofd >= 0 ? 1 : 0, wait < 0 ? 0 : (int) wait);
+      if (n < 0 && errno != EINTR)
+        rc = hako_error_sys (err, "events: poll");
+      else if (n > 0)
+        {
+          char buf[4096];
+          while (read (ofd, buf, sizeof buf) > 0)
+            ;
+          bool gone = access (v2 ? rec->cgroup->unified_path : v1_memory_dir (rec->cgroup), F_OK) < 0;
+          if (gone)
+            break;
+          uint64_t k = v2 ? oom_kills (rec->cgroup) : kills + 1;
+          if (k > kills)
+            rc = emit_event (fd, "oom", id, NULL, err);
+          kills = k;
+        }
+      else if (n == 0)
+        {
+          next += interval_ms;
+          if (hako_state_status (d, rec) == HAKO_STATUS_STOPPED)
+            break;
+          cleanup_free char *stats = NULL;
+          hako_error_t *e = NULL;
+          if (hako_cgroup_stats_json (rec->cgroup, &stats, &e) < 0)
+            {
+              /* The cgroup went away with the container.  */
+              hako_error_free (e);
+              break;
+            }
+          rc = emit_event (fd, "stats", id, stats, err);
+        }
+    }
+  hako_st_record_free (rec);
+  return rc;
 }

@@ -6,6 +6,7 @@
 #include "cgroup.h"
 
 #include <dirent.h>
+#include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -25,7 +26,7 @@
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
 
-#define CGROUP_ROOT "/sys/fs/cgroup"
+#define CGROUP_ROOT HAKO_CGROUP_ROOT
 
 enum hako_cgroup_layout
 hako_cgroup_layout (void)
@@ -94,6 +95,55 @@ hako_cgroup_read (const char *dir, const char *file, char **out, hako_error_t **
   return 0;
 }
 
+int
+hako_cgroup_set (const char *dir, const char *file, const char *value, const char *field, hako_error_t **err)
+{
+  char path[4096];
+  snprintf (path, sizeof path, "%s/%s", dir, file);
+  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
+  size_t len = strlen (value);
+  if (fd >= 0 && write (fd, value, len) == (ssize_t) len)
+    return 0;
+  if (field)
+    return hako_error_sys (err, "%s: write `%s` to `%s`", field, value, path);
+  return hako_error_sys (err, "write `%s` to `%s`", value, path);
+}
+
+int
+hako_cgroup_set_i64 (const char *dir, const char *file, int64_t v, const char *field, hako_error_t **err)
+{
+  char buf[32];
+  snprintf (buf, sizeof buf, "%" PRId64, v);
+  return hako_cgroup_set (dir, file, buf, field, err);
+}
+
+int
+hako_cgroup_read_u64 (const char *dir, const char *file, uint64_t *out)
+{
+  char path[4096], buf[64];
+  snprintf (path, sizeof path, "%s/%s", dir, file);
+  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  ssize_t n = read (fd, buf, sizeof buf - 1);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  if (strncmp (buf, "max", 3) == 0)
+    *out = UINT64_MAX;
+  else
+    *out = strtoull (buf, NULL, 10);
+  return 0;
+}
+
+bool
+hako_cgroup_file_exists (const char *dir, const char *file)
+{
+  char path[4096];
+  snprintf (path, sizeof path, "%s/%s", dir, file);
+  return access (path, F_OK) == 0;
+}
+
 unsigned long long
 hako_cgroup_shares_to_weight (unsigned long long shares)
 {
@@ -127,13 +177,22 @@ container_path (const struct hako_cgroup_request *req, hako_error_t **err)
   return hako_strdup_printf ("/hako/%s", p);
 }
 
-/* mkdir -p below ROOT; records whether the leaf was created.  */
-static int
-mkdir_below (const char *root, const char *rel, bool *created_leaf, hako_error_t **err)
+/* mkdir -p below ROOT.  The leaf first: its parent usually exists.  */
+int
+hako_cgroup_mkdir (const char *root, const char *rel, bool *created, hako_error_t **err)
 {
   cleanup_free char *path = hako_strdup_printf ("%s%s", root, rel);
-  size_t rl = strlen (root);
-  for (char *s = path + rl + 1; *s; s++)
+  *created = false;
+  if (mkdir (path, 0755) == 0)
+    {
+      *created = true;
+      return 0;
+    }
+  if (errno == EEXIST)
+    return 0;
+  if (errno != ENOENT)
+    return hako_error_sys (err, "create cgroup `%s`", path);
+  for (char *s = path + strlen (root) + 1; *s; s++)
     {
       if (*s != '/')
         continue;
@@ -142,39 +201,58 @@ mkdir_below (const char *root, const char *rel, bool *created_leaf, hako_error_t
         return hako_error_sys (err, "create cgroup `%s`", path);
       *s = '/';
     }
-  if (mkdir (path, 0755) == 0)
-    *created_leaf = true;
-  else if (errno != EEXIST)
+  if (mkdir (path, 0755) < 0 && errno != EEXIST)
     return hako_error_sys (err, "create cgroup `%s`", path);
+  *created = true;
   return 0;
 }
 
-static bool
-dir_empty_of_procs (const char *dir)
+/* Whether DIR (a v2 cgroup, or any v1 one) has processes, or is frozen:
+   runc refuses such a cgroup at create, and so do we.  */
+static const char *
+unfit (const char *dir, bool v2)
 {
-  cleanup_free char *procs = NULL;
-  if (hako_cgroup_read (dir, "cgroup.procs", &procs, NULL) < 0)
-    return true;
-  return procs[0] == '\0';
+  cleanup_free char *s = NULL;
+  if (v2)
+    {
+      if (hako_cgroup_read (dir, "cgroup.events", &s, NULL) == 0)
+        {
+          if (strstr (s, "populated 1"))
+            return "it already has processes";
+          if (strstr (s, "frozen 1"))
+            return "it is frozen";
+        }
+      return NULL;
+    }
+  if (hako_cgroup_read (dir, "cgroup.procs", &s, NULL) == 0 && s[0] != '\0')
+    return "it already has processes";
+  return NULL;
 }
 
-/* Remove DIR and every sub-cgroup a container made below it.  */
-static int
-rmdir_tree (const char *dir)
+/* Remove DIR and every sub-cgroup a container made below it; the usual
+   case (no sub-cgroups) is a single rmdir.  */
+int
+hako_cgroup_rmdir_tree (const char *dir)
 {
-  cleanup_dir DIR *d = opendir (dir);
-  if (d == NULL)
-    return errno == ENOENT ? 0 : -1;
-  struct dirent *de;
-  while ((de = readdir (d)) != NULL)
-    {
-      if (de->d_type != DT_DIR || strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-        continue;
-      cleanup_free char *sub = hako_strdup_printf ("%s/%s", dir, de->d_name);
-      rmdir_tree (sub);
-    }
+  if (rmdir (dir) == 0 || errno == ENOENT)
+    return 0;
+  if (errno != EBUSY && errno != ENOTEMPTY)
+    return -1;
+  {
+    cleanup_dir DIR *d = opendir (dir);
+    if (d == NULL)
+      return errno == ENOENT ? 0 : -1;
+    struct dirent *de;
+    while ((de = readdir (d)) != NULL)
+      {
+        if (de->d_type != DT_DIR || strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+          continue;
+        cleanup_free char *sub = hako_strdup_printf ("%s/%s", dir, de->d_name);
+        hako_cgroup_rmdir_tree (sub);
+      }
+  }
   /* A cgroup whose last process just exited may report EBUSY briefly. */
-  for (int i = 0; i < 100; i++)
+  for (int i = 0; i < 200; i++)
     {
       if (rmdir (dir) == 0 || errno == ENOENT)
         return 0;
@@ -185,15 +263,21 @@ rmdir_tree (const char *dir)
   return -1;
 }
 
+static bool
+permission_error (const hako_error_t *e)
+{
+  return e && (e->status == EACCES || e->status == EPERM || e->status == EROFS);
+}
+
 int
 hako_cgroup_create (const struct hako_cgroup_request *req, hako_st_cgroup **out, hako_error_t **err)
 {
   *out = NULL;
-  if (req->systemd)
-    return hako_cgroup_systemd_create (req, out, err);
   enum hako_cgroup_layout layout = hako_cgroup_layout ();
   if (req->resources && hako_cgroup_validate (req->resources, layout, err) < 0)
     return -1;
+  if (req->systemd)
+    return hako_cgroup_systemd_create (req, out, err);
   cleanup_free char *rel = container_path (req, err);
   if (rel == NULL)
     return -1;
@@ -203,37 +287,36 @@ hako_cgroup_create (const struct hako_cgroup_request *req, hako_st_cgroup **out,
   cg->path = hako_xstrdup (rel);
   bool created = false;
   int rc = 0;
+  const char *probe_dir = NULL;
   if (layout == HAKO_CGROUP_V2)
     {
       cg->unified_path = hako_strdup_printf ("%s%s", CGROUP_ROOT, rel);
       rc = hako_cgroup_v2_prepare (CGROUP_ROOT, rel, &created, err);
+      probe_dir = cg->unified_path;
     }
   else
     {
-      rc = hako_cgroup_v1_prepare (cg, rel, &created, err);
+      rc = hako_cgroup_v1_prepare (cg, rel, req->rootless, &created, err);
       if (rc == 0 && layout == HAKO_CGROUP_HYBRID)
         {
-          cg->unified_path = hako_strdup_printf ("%s/unified%s", CGROUP_ROOT, rel);
           bool c2 = false;
-          /* The hybrid host's cgroup2 is only for controllers v1 lacks;
-             a failure there is not fatal.  */
-          if (mkdir_below (CGROUP_ROOT "/unified", rel, &c2, NULL) < 0)
-            {
-              free (cg->unified_path);
-              cg->unified_path = NULL;
-            }
+          /* The hybrid host's cgroup2 is for what v1 lacks (`unified`,
+             a controller only it has) and for cgroup.kill: a failure to
+             use it is not fatal.  */
+          if (hako_cgroup_mkdir (CGROUP_ROOT "/unified", rel, &c2, NULL) == 0)
+            cg->unified_path = hako_strdup_printf ("%s/unified%s", CGROUP_ROOT, rel);
           created = created || c2;
         }
+      if (rc == 0 && cg->paths->len)
+        probe_dir = cg->paths->values[0];
     }
   cg->created = created;
-  if (rc == 0 && ! created)
+  cg->has_created = true;
+  if (rc == 0 && ! created && probe_dir)
     {
-      /* An existing cgroup must not be in use (runc refuses it too).  */
-      const char *dir = cg->unified_path && layout == HAKO_CGROUP_V2 ? cg->unified_path : NULL;
-      if (dir == NULL && cg->paths && cg->paths->len > 0)
-        dir = cg->paths->values[0];
-      if (dir && ! dir_empty_of_procs (dir))
-        rc = hako_error_set (err, EBUSY, "cgroup `%s` already has processes", rel);
+      const char *why = unfit (probe_dir, layout == HAKO_CGROUP_V2);
+      if (why)
+        rc = hako_error_set (err, EBUSY, "linux.cgroupsPath: cannot use the existing cgroup `%s`: %s", rel, why);
     }
   if (rc == 0 && req->resources)
     rc = hako_cgroup_update (cg, req->resources, err);
@@ -242,8 +325,10 @@ hako_cgroup_create (const struct hako_cgroup_request *req, hako_st_cgroup **out,
       if (created)
         hako_cgroup_destroy (cg, NULL);
       hako_st_cgroup_free (cg);
-      if (req->rootless && err && *err && ((*err)->status == EACCES || (*err)->status == EPERM || (*err)->status == EROFS))
+      if (req->rootless && permission_error (*err) && ! (req->resources && hako_cgroup_sections (req->resources) & ~(unsigned) CG_DEVICES))
         {
+          /* crun's rule: without limits to apply, a rootless container
+             runs in the caller's cgroup when it may not make its own.  */
           hako_warn ("rootless: cannot use cgroups (%s): running without", (*err)->msg);
           hako_error_free (*err);
           *err = NULL;
@@ -335,32 +420,11 @@ hako_cgroup_destroy (const hako_st_cgroup *cg, hako_error_t **err)
     return 0;
   int rc = 0;
   for (size_t i = 0; cg->paths && i < cg->paths->len; i++)
-    if (rmdir_tree (cg->paths->values[i]) < 0 && rc == 0)
+    if (hako_cgroup_rmdir_tree (cg->paths->values[i]) < 0 && rc == 0)
       rc = hako_error_sys (err, "remove cgroup `%s`", cg->paths->values[i]);
-  if (cg->unified_path && rmdir_tree (cg->unified_path) < 0 && rc == 0)
+  if (cg->unified_path && hako_cgroup_rmdir_tree (cg->unified_path) < 0 && rc == 0)
     rc = hako_error_sys (err, "remove cgroup `%s`", cg->unified_path);
   return rc;
-}
-
-static const char *
-v1_dir (const hako_st_cgroup *cg, const char *controller)
-{
-  for (size_t i = 0; cg->paths && i < cg->paths->len; i++)
-    {
-      /* Keys are hierarchy names such as "cpu,cpuacct".  */
-      const char *k = cg->paths->keys[i];
-      size_t cl = strlen (controller);
-      for (const char *s = k; (s = strstr (s, controller)) != NULL; s += cl)
-        if ((s == k || s[-1] == ',') && (s[cl] == '\0' || s[cl] == ','))
-          return cg->paths->values[i];
-    }
-  return NULL;
-}
-
-const char *
-hako_cgroup_v1_dir (const hako_st_cgroup *cg, const char *controller)
-{
-  return v1_dir (cg, controller);
 }
 
 int
@@ -381,7 +445,7 @@ hako_cgroup_freeze (const hako_st_cgroup *cg, bool freeze, hako_error_t **err)
         }
       return hako_error_set (err, ETIMEDOUT, "cgroup did not %s", freeze ? "freeze" : "thaw");
     }
-  const char *dir = v1_dir (cg, "freezer");
+  const char *dir = hako_cgroup_v1_dir (cg, "freezer");
   if (dir == NULL)
     return hako_error_set (err, 0, "no freezer cgroup on this host");
   if (hako_cgroup_write (dir, "freezer.state", freeze ? "FROZEN" : "THAWED", err) < 0)
@@ -413,7 +477,7 @@ hako_cgroup_is_frozen (const hako_st_cgroup *cg)
         return false;
       return strstr (s, "frozen 1") != NULL;
     }
-  const char *dir = v1_dir (cg, "freezer");
+  const char *dir = hako_cgroup_v1_dir (cg, "freezer");
   if (dir == NULL || hako_cgroup_read (dir, "freezer.state", &s, NULL) < 0)
     return false;
   return strncmp (s, "FROZEN", 6) == 0;
@@ -456,11 +520,11 @@ procs_dir (const hako_st_cgroup *cg)
 {
   if (strcmp (cg->layout, "v2") == 0)
     return cg->unified_path;
-  const char *d = v1_dir (cg, "pids");
+  const char *d = hako_cgroup_v1_dir (cg, "pids");
   if (d == NULL)
-    d = v1_dir (cg, "freezer");
+    d = hako_cgroup_v1_dir (cg, "freezer");
   if (d == NULL)
-    d = v1_dir (cg, "memory");
+    d = hako_cgroup_v1_dir (cg, "memory");
   if (d == NULL && cg->paths && cg->paths->len)
     d = cg->paths->values[0];
   return d;
@@ -486,8 +550,9 @@ hako_cgroup_kill (const hako_st_cgroup *cg, int sig, hako_error_t **err)
 {
   if (cg == NULL)
     return 0;
-  if (sig == SIGKILL && strcmp (cg->layout, "v2") == 0 && cg->unified_path
-      && hako_cgroup_write (cg->unified_path, "cgroup.kill", "1", NULL) == 0)
+  /* cgroup.kill (Linux 5.14) reaches every process at once, forks in
+     flight included; a hybrid host's cgroup2 tracks the same processes. */
+  if (sig == SIGKILL && cg->unified_path && hako_cgroup_write (cg->unified_path, "cgroup.kill", "1", NULL) == 0)
     return 0;
   /* Freeze first so that nothing forks past us, then signal, then thaw. */
   bool froze = hako_cgroup_freeze (cg, true, NULL) == 0;
