@@ -51,6 +51,8 @@ run_one (const hako_spec_hook *h, size_t idx, const char *kind, const char *stat
     }
   if (pid == 0)
     {
+      /* Its own process group, so that a timeout kills what it started too. */
+      setpgid (0, 0);
       dup2 (pipefd[0], 0);
       sigset_t all;
       sigemptyset (&all);
@@ -87,6 +89,7 @@ run_one (const hako_spec_hook *h, size_t idx, const char *kind, const char *stat
           long long left = deadline - now_ms ();
           if (left <= 0)
             {
+              kill (-pid, SIGKILL);
               kill (pid, SIGKILL);
               waitpid (pid, NULL, 0);
               return hako_error_set (err, ETIMEDOUT, "%s hook %zu (`%s`) timed out after %lld s", kind, idx,

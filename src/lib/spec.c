@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -174,6 +175,11 @@ hako_bundle_load (const char *bundle, const char *config_file, hako_bundle_t **o
   b->rootfs = realpath (joined, NULL);
   if (b->rootfs == NULL)
     return hako_error_sys (err, "%s: root.path: `%s`", config_file, joined);
+  struct stat st;
+  if (stat (b->rootfs, &st) < 0)
+    return hako_error_sys (err, "%s: root.path: `%s`", config_file, b->rootfs);
+  if (! S_ISDIR (st.st_mode))
+    return hako_error_set (err, 0, "%s: root.path: `%s` is not a directory", config_file, b->rootfs);
   return 0;
 }
 
