@@ -42,7 +42,9 @@ if [ $# -eq 0 ]; then
 		fi
 		count_tap "$log/fuzz.tap"
 	fi
-	set -- "$srcdir"/tests/integration/*.bats
+	# The stress suite runs with its short sizes here; `make stress` runs
+	# the full sizes.
+	set -- "$srcdir"/tests/integration/*.bats "$srcdir"/tests/stress/*.bats
 fi
 
 for f in "$@"; do
