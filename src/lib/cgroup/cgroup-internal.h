@@ -76,8 +76,14 @@ struct hako_cgroup_dev_rule
 };
 extern const struct hako_cgroup_dev_rule hako_cgroup_default_devices[];
 
+/* rdma.max, the same file on v1 and v2.  */
+int hako_cgroup_rdma_apply (const char *d, const hako_spec_map_rdma *m, hako_error_t **err);
+
 /* Huge page sizes: "2MB" checked against the host's; *KB the size.  */
 bool hako_cgroup_hugepage_size_ok (const char *size);
+
+/* Write R through cgroupfs, whatever the manager.  */
+int hako_cgroup_apply_fs (const hako_st_cgroup *cg, const hako_spec_linux_resources *r, hako_error_t **err);
 
 int hako_cgroup_systemd_create (const struct hako_cgroup_request *req, hako_st_cgroup **out, hako_error_t **err);
 int hako_cgroup_systemd_enter (const hako_st_cgroup *cg, pid_t pid, hako_error_t **err);

@@ -277,7 +277,6 @@ hako_cgroup_validate (const hako_spec_linux_resources *r, enum hako_cgroup_layou
   return 0;
 }
 
-int hako_cgroup_rdma_apply (const char *d, const hako_spec_map_rdma *m, hako_error_t **err);
 int
 hako_cgroup_rdma_apply (const char *d, const hako_spec_map_rdma *m, hako_error_t **err)
 {
@@ -328,11 +327,19 @@ hako_cgroup_update (const hako_st_cgroup *cg, const hako_spec_linux_resources *r
 {
   if (cg == NULL)
     return hako_error_set (err, 0, "the container has no cgroup");
-  unsigned sections = hako_cgroup_sections (r);
-  if (sections == 0)
+  if (hako_cgroup_sections (r) == 0)
     return 0;
   if (strcmp (cg->manager, "systemd") == 0 && hako_cgroup_systemd_update (cg, r, err) < 0)
     return -1;
+  return hako_cgroup_apply_fs (cg, r, err);
+}
+
+/* Write R through cgroupfs (also for the systemd driver, for what systemd
+   has no property for).  */
+int
+hako_cgroup_apply_fs (const hako_st_cgroup *cg, const hako_spec_linux_resources *r, hako_error_t **err)
+{
+  unsigned sections = hako_cgroup_sections (r);
   if (strcmp (cg->layout, "v2") == 0)
     return hako_cgroup_v2_apply (cg->unified_path, r, sections, err);
   unsigned missing = 0;

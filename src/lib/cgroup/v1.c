@@ -399,8 +399,6 @@ apply_network (const hako_st_cgroup *cg, const hako_spec_network *n, hako_error_
   return 0;
 }
 
-int hako_cgroup_rdma_apply (const char *d, const hako_spec_map_rdma *m, hako_error_t **err);
-
 /* devices.allow and devices.deny take one rule per write(): keep both
    open instead of reopening for each of the dozen rules.  */
 static int

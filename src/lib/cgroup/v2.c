@@ -321,8 +321,6 @@ apply_hugetlb (const char *dir, const hako_spec_linux_resources *r, hako_error_t
   return 0;
 }
 
-int hako_cgroup_rdma_apply (const char *d, const hako_spec_map_rdma *m, hako_error_t **err);
-
 /* `unified`: written last so that it overrides; each key's controller is
    enabled first (runtime-spec: MUST enable, MUST error when missing).  */
 static int
