@@ -57,7 +57,11 @@ hako_state_root (hako_context_t *ctx)
       return cached;
     }
   const char *xdg = getenv ("XDG_RUNTIME_DIR");
-  if (geteuid () != 0 && xdg && xdg[0] == '/')
+  const char *user = getenv ("USER");
+  /* As runc: uid 0 in a user namespace (rootless podman) is not the
+     host's root, unless $USER says it is.  */
+  if (xdg && xdg[0] == '/'
+      && (geteuid () != 0 || ((user == NULL || strcmp (user, "root") != 0) && hako_in_user_namespace ())))
     cached = hako_strdup_printf ("%s/hako", xdg);
   else
     cached = hako_xstrdup ("/run/hako");
@@ -198,7 +202,8 @@ record_new (const char *id, const hako_bundle_t *b, hako_context_t *ctx)
   rec->created = hako_rfc3339_now ();
   rec->owner = geteuid ();
   rec->has_owner = true;
-  rec->rootless = ctx->rootless == 1 || (ctx->rootless == -1 && geteuid () != 0);
+  /* auto, as runc: not uid 0, or uid 0 in a user namespace.  */
+  rec->rootless = ctx->rootless == 1 || (ctx->rootless == -1 && (geteuid () != 0 || hako_in_user_namespace ()));
   rec->has_rootless = true;
   const hako_spec_map_string *a = b->config->annotations;
   if (a && a->len)

@@ -27,6 +27,7 @@
 #include "rootfs.h"
 #include "sync.h"
 #include "terminal.h"
+#include "userns.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -283,7 +284,8 @@ hako_init_main (hako_init_t *init)
     .config = config,
     .rootfs = init->bundle->rootfs,
     .bundle = init->bundle->bundle,
-    .userns = userns,
+    /* A runtime already in a user namespace cannot mknod either.  */
+    .userns = userns || hako_in_user_namespace (),
     .cgroupns = init->ns.create[HAKO_NS_CGROUP],
     .cgroup_path = init->cgroup ? init->cgroup->path : NULL,
     .no_pivot = init->no_pivot,

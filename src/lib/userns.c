@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -124,4 +125,20 @@ hako_userns_to_host (hako_spec_id_mapping *const *maps, size_t n, unsigned id)
     if (id >= maps[i]->container_id && id - maps[i]->container_id < maps[i]->size)
       return (long long) maps[i]->host_id + (id - maps[i]->container_id);
   return -1;
+}
+
+/* The initial user namespace's inode number (PROC_USER_INIT_INO): one stat
+   instead of reading and parsing /proc/self/uid_map.  */
+#define INIT_USER_NS_INO 0xEFFFFFFDU
+
+bool
+hako_in_user_namespace (void)
+{
+  static int cached = -1;
+  if (cached < 0)
+    {
+      struct stat st;
+      cached = stat ("/proc/self/ns/user", &st) == 0 && st.st_ino != INIT_USER_NS_INO;
+    }
+  return cached;
 }

@@ -14,5 +14,8 @@ int hako_userns_write_maps (pid_t pid, const hako_spec_linux *linux, hako_error_
 /* Map a container id to the host through MAPS (or return it unchanged when
    there are none).  Returns -1 when it is not mapped.  */
 long long hako_userns_to_host (hako_spec_id_mapping *const *maps, size_t n, unsigned id);
+/* Whether this process is in a user namespace other than the initial one
+   (rootless podman runs the runtime as uid 0 in its own).  Cached.  */
+bool hako_in_user_namespace (void);
 
 #endif
