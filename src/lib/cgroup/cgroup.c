@@ -368,36 +368,64 @@ hako_cgroup_enter (const hako_st_cgroup *cg, pid_t pid, hako_error_t **err)
   return 0;
 }
 
+/* exec --cgroup: the container's cgroup first (every hierarchy), then the
+   sub-cgroup: "path" joins it wherever it exists (on v1, at least one
+   hierarchy must have it); "ctrl[,ctrl]:path" only those hierarchies,
+   which must have it.  */
 int
 hako_cgroup_enter_sub (const hako_st_cgroup *cg, pid_t pid, const char *sub, hako_error_t **err)
 {
   if (cg == NULL)
     return hako_error_set (err, 0, "--cgroup: the container has no cgroup");
-  if (strstr (sub, ".."))
-    return hako_error_set (err, 0, "--cgroup `%s`: may not contain `..`", sub);
+  const char *colon = strchr (sub, ':');
+  const char *rel = colon ? colon + 1 : sub;
+  for (const char *s = rel; (s = strstr (s, "..")) != NULL; s += 2)
+    if ((s == rel || s[-1] == '/') && (s[2] == '\0' || s[2] == '/'))
+      return hako_error_set (err, 0, "--cgroup `%s`: may not contain `..`", sub);
+  if (hako_cgroup_enter (cg, pid, err) < 0)
+    return -1;
   char buf[32];
   snprintf (buf, sizeof buf, "%d", (int) pid);
-  const char *colon = strchr (sub, ':');
-  if (cg->unified_path && strcmp (cg->layout, "v2") == 0)
+  if (strcmp (cg->layout, "v2") == 0)
     {
-      const char *rel = colon ? colon + 1 : sub;
       cleanup_free char *dir = hako_strdup_printf ("%s/%s", cg->unified_path, rel);
-      return hako_cgroup_write (dir, "cgroup.procs", buf, err);
-    }
-  for (size_t i = 0; cg->paths && i < cg->paths->len; i++)
-    {
-      const char *rel = sub;
-      if (colon)
-        {
-          cleanup_free char *ctrls = hako_xstrndup (sub, (size_t) (colon - sub));
-          if (strstr (cg->paths->keys[i], ctrls) == NULL)
-            continue;
-          rel = colon + 1;
-        }
-      cleanup_free char *dir = hako_strdup_printf ("%s/%s", cg->paths->values[i], rel);
       if (hako_cgroup_write (dir, "cgroup.procs", buf, err) < 0)
         return -1;
+      return 0;
     }
+  if (colon)
+    {
+      cleanup_free char *ctrls = hako_xstrndup (sub, (size_t) (colon - sub));
+      char *save, *tok = strtok_r (ctrls, ",", &save);
+      for (; tok; tok = strtok_r (NULL, ",", &save))
+        {
+          const char *d = hako_cgroup_v1_dir (cg, tok);
+          if (d == NULL)
+            return hako_error_set (err, 0, "--cgroup `%s`: the container has no `%s` cgroup", sub, tok);
+          cleanup_free char *dir = hako_strdup_printf ("%s/%s", d, rel);
+          if (hako_cgroup_write (dir, "cgroup.procs", buf, err) < 0)
+            return -1;
+        }
+      return 0;
+    }
+  size_t joined = 0;
+  for (size_t i = 0; cg->paths && i < cg->paths->len; i++)
+    {
+      cleanup_free char *dir = hako_strdup_printf ("%s/%s", cg->paths->values[i], rel);
+      if (access (dir, F_OK) < 0)
+        continue;
+      if (hako_cgroup_write (dir, "cgroup.procs", buf, err) < 0)
+        return -1;
+      joined++;
+    }
+  if (cg->unified_path)
+    {
+      cleanup_free char *dir = hako_strdup_printf ("%s/%s", cg->unified_path, rel);
+      if (access (dir, F_OK) == 0 && hako_cgroup_write (dir, "cgroup.procs", buf, err) < 0)
+        return -1;
+    }
+  if (joined == 0)
+    return hako_error_set (err, ENOENT, "--cgroup `%s`: no such sub-cgroup in the container's cgroup", sub);
   return 0;
 }
 
