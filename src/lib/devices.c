@@ -24,15 +24,14 @@ struct devspec
   char type;
   unsigned major, minor;
   mode_t mode;
-  uid_t uid;
+  uid_t uid; /* (uid_t) -1: left as made */
   gid_t gid;
-  bool has_owner;
 };
 
 static const struct devspec default_devices[] = {
-  { "/dev/null", 'c', 1, 3, 0666, 0, 0, false },    { "/dev/zero", 'c', 1, 5, 0666, 0, 0, false },
-  { "/dev/full", 'c', 1, 7, 0666, 0, 0, false },    { "/dev/random", 'c', 1, 8, 0666, 0, 0, false },
-  { "/dev/urandom", 'c', 1, 9, 0666, 0, 0, false }, { "/dev/tty", 'c', 5, 0, 0666, 0, 0, false },
+  { "/dev/null", 'c', 1, 3, 0666, (uid_t) -1, (gid_t) -1 },    { "/dev/zero", 'c', 1, 5, 0666, (uid_t) -1, (gid_t) -1 },
+  { "/dev/full", 'c', 1, 7, 0666, (uid_t) -1, (gid_t) -1 },    { "/dev/random", 'c', 1, 8, 0666, (uid_t) -1, (gid_t) -1 },
+  { "/dev/urandom", 'c', 1, 9, 0666, (uid_t) -1, (gid_t) -1 }, { "/dev/tty", 'c', 5, 0, 0666, (uid_t) -1, (gid_t) -1 },
 };
 
 static mode_t
@@ -84,7 +83,7 @@ make_device (int rootfd, const struct devspec *d, bool userns, bool strict, hako
         return hako_error_sys (err, "device `%s`: mknod", d->path);
       if (fchmodat (dfd, name, d->mode & 07777, 0) < 0)
         return hako_error_sys (err, "device `%s`: chmod", d->path);
-      if (d->has_owner && fchownat (dfd, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+      if ((d->uid != (uid_t) -1 || d->gid != (gid_t) -1) && fchownat (dfd, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
         return hako_error_sys (err, "device `%s`: chown", d->path);
       return 0;
     }
@@ -129,8 +128,13 @@ hako_devices_setup (int rootfd, const hako_spec_config *config, bool userns, hak
   for (size_t i = 0; l && i < l->devices_len; i++)
     {
       const hako_spec_device *d = l->devices[i];
-      struct devspec s = { d->path, d->type[0], (unsigned) d->major, (unsigned) d->minor,
-                           d->has_file_mode ? d->file_mode : 0666, d->uid, d->gid, d->has_uid || d->has_gid };
+      struct devspec s = { d->path,
+                           d->type[0],
+                           (unsigned) d->major,
+                           (unsigned) d->minor,
+                           d->has_file_mode ? d->file_mode : 0666,
+                           d->has_uid ? (uid_t) d->uid : (uid_t) -1,
+                           d->has_gid ? (gid_t) d->gid : (gid_t) -1 };
       if (make_device (rootfd, &s, userns, true, err) < 0)
         {
           hako_error_prefix (err, "linux.devices[%zu]", i);

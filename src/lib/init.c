@@ -289,6 +289,7 @@ hako_init_main (hako_init_t *init)
     .cgroupns = init->ns.create[HAKO_NS_CGROUP],
     .cgroup_path = init->cgroup ? init->cgroup->path : NULL,
     .no_pivot = init->no_pivot,
+    .trees = init->mount_trees,
     .devnull_fd = -1,
     .rootfd = -1,
   };
@@ -327,7 +328,7 @@ hako_init_main (hako_init_t *init)
     }
 
   /* sysctls before readonlyPaths make /proc/sys read-only.  */
-  if (hako_sysctl_apply (config, &err) < 0)
+  if (hako_sysctl_apply (config, &err) < 0 || hako_personality_apply (config, &err) < 0)
     fail (init, err);
   if (hako_rootfs_finish (&rc, &err) < 0)
     fail (init, err);

@@ -20,6 +20,7 @@ typedef struct hako_init
   hako_ns_plan_t ns;
   hako_exec_plan_t exec;
   const hako_st_cgroup *cgroup;
+  int *mount_trees;   /* id-mapped bind mounts made before the clone (mounts.h), or NULL */
 
   int sync_fd;        /* the child's end of the sync pair */
   int parent_fd;      /* the parent's end (closed in the child) */

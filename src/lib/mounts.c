@@ -5,6 +5,8 @@
 #include "mounts.h"
 
 #include <errno.h>
+#include <sched.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +14,14 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "log.h"
 #include "mount-options.h"
 #include "safe-path.h"
+#include "userns.h"
 
 #ifndef OPEN_TREE_CLONE
 #define OPEN_TREE_CLONE 1
@@ -82,83 +86,134 @@ hako_mount_setattr (int dfd, const char *path, unsigned flags, uint64_t set, uin
 static void
 flags_to_attr (unsigned long set, unsigned long clear, uint64_t *aset, uint64_t *aclr)
 {
+  static const struct
+  {
+    unsigned long ms;
+    uint64_t attr;
+  } map[] = {
+    { MS_RDONLY, MOUNT_ATTR_RDONLY },         { MS_NOSUID, MOUNT_ATTR_NOSUID },
+    { MS_NODEV, MOUNT_ATTR_NODEV },           { MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+    { MS_NODIRATIME, MOUNT_ATTR_NODIRATIME }, { MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW },
+  };
   *aset = *aclr = 0;
-  if (set & MS_RDONLY)
-    *aset |= MOUNT_ATTR_RDONLY;
-  if (clear & MS_RDONLY)
-    *aclr |= MOUNT_ATTR_RDONLY;
-  if (set & MS_NOSUID)
-    *aset |= MOUNT_ATTR_NOSUID;
-  if (clear & MS_NOSUID)
-    *aclr |= MOUNT_ATTR_NOSUID;
-  if (set & MS_NODEV)
-    *aset |= MOUNT_ATTR_NODEV;
-  if (clear & MS_NODEV)
-    *aclr |= MOUNT_ATTR_NODEV;
-  if (set & MS_NOEXEC)
-    *aset |= MOUNT_ATTR_NOEXEC;
-  if (clear & MS_NOEXEC)
-    *aclr |= MOUNT_ATTR_NOEXEC;
-  if (set & MS_NODIRATIME)
-    *aset |= MOUNT_ATTR_NODIRATIME;
-  if (clear & MS_NODIRATIME)
-    *aclr |= MOUNT_ATTR_NODIRATIME;
-  if (set & MS_NOSYMFOLLOW)
-    *aset |= MOUNT_ATTR_NOSYMFOLLOW;
-  if (clear & MS_NOSYMFOLLOW)
-    *aclr |= MOUNT_ATTR_NOSYMFOLLOW;
-  if (set & (MS_NOATIME | MS_STRICTATIME | MS_RELATIME))
+  for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
     {
+      if (set & map[k].ms)
+        *aset |= map[k].attr;
+      if (clear & map[k].ms)
+        *aclr |= map[k].attr;
+    }
+  const unsigned long atime = MS_NOATIME | MS_STRICTATIME | MS_RELATIME;
+  if ((set | clear) & atime)
+    {
+      /* As mount(2) reads them: noatime, strictatime, or else relatime
+         (so "atime" and "norelatime" mean relatime).  Without any atime
+         option the source's mode is kept.  */
       *aclr |= MOUNT_ATTR__ATIME;
       *aset |= (set & MS_NOATIME) ? MOUNT_ATTR_NOATIME : (set & MS_STRICTATIME) ? MOUNT_ATTR_STRICTATIME : MOUNT_ATTR_RELATIME;
     }
 }
 
+static int
+attr_error (hako_error_t **err, size_t i, const char *src, bool in_userns)
+{
+  if (errno == EPERM && in_userns)
+    return hako_error_sys (err, "mounts[%zu]: set the options of the bind of `%s` (in a user namespace a flag locked "
+                                "on the source mount cannot be cleared)",
+                           i, src);
+  return hako_error_sys (err, "mounts[%zu]: set the options of the bind of `%s`", i, src);
+}
+
 static char *
-bind_source (const struct hako_mount_env *env, const char *src)
+bind_source (const char *bundle, const char *src)
 {
   if (src[0] == '/')
     return hako_xstrdup (src);
-  return hako_strdup_printf ("%s/%s", env->bundle, src);
+  return hako_strdup_printf ("%s/%s", bundle, src);
+}
+
+/* Flags that belong to the file system, not to a mount: a bind cannot
+   change them without changing the source for everyone.  */
+#define SB_ONLY_FLAGS (MS_SYNCHRONOUS | MS_DIRSYNC | MS_MANDLOCK | MS_I_VERSION | MS_LAZYTIME | MS_SILENT)
+
+/* The detached tree of a bind mount, with the attributes its options ask
+   for: per-mount flags on the top, r* options on all of it, and the id
+   mapping of USERNS_FD (-1: none).  *IS_DIR tells what the source is.  */
+static int
+bind_tree (const char *bundle, const hako_spec_mount *m, size_t i, const hako_mount_opts_t *o, bool in_userns,
+           int userns_fd, bool *is_dir, hako_error_t **err)
+{
+  if (m->source == NULL || m->source[0] == '\0')
+    return hako_error_set (err, 0, "mounts[%zu]: a bind mount needs a source", i);
+  if ((o->flags | o->clear) & SB_ONLY_FLAGS)
+    return hako_error_set (err, EINVAL, "mounts[%zu]: sync, dirsync, mand, iversion, lazytime and silent are file system "
+                                        "options and cannot be set on a bind mount",
+                           i);
+  cleanup_free char *src = bind_source (bundle, m->source);
+  struct stat st;
+  if (stat (src, &st) < 0)
+    return hako_error_sys (err, "mounts[%zu]: bind source `%s`", i, src);
+  *is_dir = S_ISDIR (st.st_mode);
+  cleanup_close int tree
+      = hako_open_tree (AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o->rbind ? AT_RECURSIVE : 0));
+  if (tree < 0)
+    {
+      if (errno == EINVAL && in_userns && ! o->rbind)
+        return hako_error_sys (err, "mounts[%zu]: bind `%s` (in a user namespace a tree holding other mounts can "
+                                    "only be bound with rbind)",
+                               i, src);
+      return hako_error_sys (err, "mounts[%zu]: clone mount of `%s`", i, src);
+    }
+  uint64_t aset, aclr;
+  flags_to_attr (o->flags, o->clear, &aset, &aclr);
+  if ((aset | aclr) && hako_mount_setattr (tree, "", AT_EMPTY_PATH, aset, aclr, 0, -1) < 0)
+    return attr_error (err, i, src, in_userns);
+  if (o->recursive_attr
+      && hako_mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, o->attr_set, o->attr_clr, 0, -1) < 0)
+    return attr_error (err, i, src, in_userns);
+  if (userns_fd >= 0
+      && hako_mount_setattr (tree, "", AT_EMPTY_PATH | (o->ridmap ? AT_RECURSIVE : 0), MOUNT_ATTR_IDMAP, 0, 0,
+                             userns_fd)
+             < 0)
+    return hako_error_sys (err, "mounts[%zu]: id-mapped mount of `%s`", i, src);
+  return TAKE_FD (tree);
 }
 
 static int
 mount_bind (const struct hako_mount_env *env, const hako_spec_mount *m, size_t i, hako_mount_opts_t *o,
             hako_error_t **err)
 {
-  if (m->source == NULL || m->source[0] == '\0')
-    return hako_error_set (err, 0, "mounts[%zu]: a bind mount needs a source", i);
-  cleanup_free char *src = bind_source (env, m->source);
-  struct stat st;
-  if (stat (src, &st) < 0)
-    return hako_error_sys (err, "mounts[%zu]: bind source `%s`", i, src);
-  cleanup_close int tree = hako_open_tree (AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o->rbind ? AT_RECURSIVE : 0));
-  if (tree < 0)
-    return hako_error_sys (err, "mounts[%zu]: clone mount of `%s`", i, src);
-  uint64_t aset, aclr;
-  flags_to_attr (o->flags, o->clear, &aset, &aclr);
-  if ((aset | aclr) && hako_mount_setattr (tree, "", AT_EMPTY_PATH, aset, aclr, 0, -1) < 0)
-    return hako_error_sys (err, "mounts[%zu]: set attributes of the bind of `%s`", i, src);
-  if (o->recursive_attr && hako_mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, o->attr_set, o->attr_clr, 0, -1) < 0)
-    return hako_error_sys (err, "mounts[%zu]: set recursive attributes of the bind of `%s`", i, src);
-  if (o->idmap)
+  cleanup_close int tree = -1;
+  bool is_dir = true;
+  if (env->trees && env->trees[i] >= 0)
     {
-      if (env->userns_fd < 0)
-        return hako_error_set (err, 0, "mounts[%zu]: idmap needs uidMappings/gidMappings or a user namespace", i);
-      if (hako_mount_setattr (tree, "", AT_EMPTY_PATH | (o->ridmap ? AT_RECURSIVE : 0), MOUNT_ATTR_IDMAP, 0, 0,
-                              env->userns_fd) < 0)
-        return hako_error_sys (err, "mounts[%zu]: id-mapped mount of `%s`", i, src);
+      /* Made before the init, id-mapped (hako_mount_trees_prepare).  */
+      struct stat st;
+      tree = env->trees[i];
+      env->trees[i] = -1;
+      if (fstat (tree, &st) < 0)
+        return hako_error_sys (err, "mounts[%zu]: the prepared bind of `%s`", i, m->source);
+      is_dir = S_ISDIR (st.st_mode);
     }
-  cleanup_close int dst = hako_create_in_root (env->rootfd, m->destination, S_ISDIR (st.st_mode), 0755, err);
+  else if (o->idmap)
+    return hako_error_set (err, 0, "mounts[%zu]: id-mapped mount of `%s` was not prepared", i, m->source);
+  else
+    {
+      tree = bind_tree (env->bundle, m, i, o, env->userns, -1, &is_dir, err);
+      if (tree < 0)
+        return -1;
+    }
+  cleanup_close int dst = hako_create_in_root (env->rootfd, m->destination, is_dir, 0755, err);
   if (dst < 0)
     {
       hako_error_prefix (err, "mounts[%zu]", i);
       return -1;
     }
   if (hako_move_mount (tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-    return hako_error_sys (err, "mounts[%zu]: bind `%s` on `%s`", i, src, m->destination);
+    return hako_error_sys (err, "mounts[%zu]: bind `%s` on `%s`", i, m->source, m->destination);
   if (o->propagation)
     {
+      /* The tree's descriptor now names the attached mount.  */
       char p[HAKO_FD_PATH_MAX];
       if (mount (NULL, hako_fd_path (tree, p), NULL, o->propagation, NULL) < 0)
         return hako_error_sys (err, "mounts[%zu]: set propagation of `%s`", i, m->destination);
@@ -261,19 +316,13 @@ mount_fs (const struct hako_mount_env *env, const hako_spec_mount *m, size_t i, 
 
   char p[HAKO_FD_PATH_MAX];
   const char *src = m->source && m->source[0] ? m->source : type;
-  unsigned long flags = o->flags & ~(unsigned long) (MS_REMOUNT);
+  unsigned long flags = o->flags;
   cleanup_free char *data = NULL;
   if (env->mount_label && env->mount_label[0] && strcmp (type, "proc") != 0 && strcmp (type, "sysfs") != 0
       && strcmp (type, "mqueue") != 0)
     data = hako_strdup_printf ("%s%scontext=\"%s\"", o->data, o->data[0] ? "," : "", env->mount_label);
   else
     data = hako_xstrdup (o->data);
-  if (o->flags & MS_REMOUNT)
-    {
-      if (mount (NULL, hako_fd_path (dst, p), NULL, o->flags, data[0] ? data : NULL) < 0)
-        return hako_error_sys (err, "mounts[%zu]: remount `%s`", i, m->destination);
-      return 0;
-    }
   if (mount (src, hako_fd_path (dst, p), type, flags, data[0] ? data : NULL) < 0)
     return hako_error_sys (err, "mounts[%zu]: mount %s on `%s`", i, type, m->destination);
   if (o->tmpcopyup || o->propagation || o->recursive_attr)
@@ -469,6 +518,169 @@ out:
   return rc;
 }
 
+/* A user namespace with the given maps, for MOUNT_ATTR_IDMAP: a
+   short-lived child makes it, we write its maps, keep a descriptor of it
+   and let the child go.  */
+static int
+mapping_userns (hako_spec_id_mapping **uids, size_t nu, hako_spec_id_mapping **gids, size_t ng, hako_error_t **err)
+{
+  int sync[2];
+  if (pipe2 (sync, O_CLOEXEC) < 0)
+    return hako_error_sys (err, "pipe");
+  pid_t pid = (pid_t) syscall (SYS_clone, (unsigned long) (CLONE_NEWUSER | SIGCHLD), NULL, NULL, NULL, NULL);
+  if (pid < 0)
+    {
+      int saved = errno;
+      close (sync[0]);
+      close (sync[1]);
+      return hako_error_set (err, saved, "create a user namespace for an id-mapped mount");
+    }
+  if (pid == 0)
+    {
+      char c;
+      close (sync[1]);
+      if (read (sync[0], &c, 1) < 0)
+        _exit (1);
+      _exit (0);
+    }
+  close (sync[0]);
+  hako_spec_linux maps = { 0 };
+  maps.uid_mappings = uids;
+  maps.uid_mappings_len = nu;
+  maps.gid_mappings = gids;
+  maps.gid_mappings_len = ng;
+  int fd = -1;
+  if (hako_userns_write_maps (pid, &maps, err) == 0)
+    {
+      char path[64];
+      snprintf (path, sizeof path, "/proc/%d/ns/user", (int) pid);
+      fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        hako_error_sys (err, "open `%s`", path);
+    }
+  close (sync[1]);
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  return fd;
+}
+
+/* The user namespace whose maps an id-mapped mount without maps of its
+   own uses: the container's (made anew with the same maps, or the one it
+   joins).  */
+static int
+container_userns (const hako_spec_linux *l, hako_error_t **err)
+{
+  for (size_t k = 0; l && k < l->namespaces_len; k++)
+    if (strcmp (l->namespaces[k]->type, "user") == 0)
+      {
+        const char *path = l->namespaces[k]->path;
+        if (path == NULL || path[0] == '\0')
+          return mapping_userns (l->uid_mappings, l->uid_mappings_len, l->gid_mappings, l->gid_mappings_len, err);
+        int fd = open (path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+          return hako_error_sys (err, "open the user namespace `%s`", path);
+        return fd;
+      }
+  return hako_error_set (err, 0, "idmap needs uidMappings and gidMappings, or a user namespace");
+}
+
+void
+hako_mount_trees_free (int *trees, size_t n)
+{
+  if (trees == NULL)
+    return;
+  for (size_t i = 0; i < n; i++)
+    if (trees[i] >= 0)
+      close (trees[i]);
+  free (trees);
+}
+
+/* The id-mapped tree of mounts[I] into TREES[I], when it asks for one. */
+static int
+prepare_tree (const hako_spec_config *config, const char *bundle, size_t i, int *shared_ns, int *trees,
+              hako_error_t **err)
+{
+  const hako_spec_mount *m = config->mounts[i];
+  hako_mount_opts_t o;
+  if (hako_mount_opts_parse (m->options, m->options_len, &o, err) < 0)
+    {
+      hako_error_prefix (err, "mounts[%zu]", i);
+      return -1;
+    }
+  cleanup_close int own_ns = -1;
+  int ns = -1;
+  if (! o.idmap)
+    goto out;
+  if (m->has_uid_mappings || m->has_gid_mappings)
+    ns = own_ns = mapping_userns (m->uid_mappings, m->uid_mappings_len, m->gid_mappings, m->gid_mappings_len, err);
+  else
+    {
+      if (*shared_ns < 0)
+        *shared_ns = container_userns (config->linux, err);
+      ns = *shared_ns;
+    }
+  bool is_dir;
+  if (ns < 0)
+    hako_error_prefix (err, "mounts[%zu]", i);
+  else
+    trees[i] = bind_tree (bundle, m, i, &o, false, ns, &is_dir, err);
+out:
+  hako_mount_opts_clear (&o);
+  return o.idmap && trees[i] < 0 ? -1 : 0;
+}
+
+int
+hako_mount_trees_prepare (const hako_spec_config *config, const char *bundle, int **out, hako_error_t **err)
+{
+  *out = NULL;
+  bool any = false;
+  for (size_t i = 0; i < config->mounts_len && ! any; i++)
+    for (size_t k = 0; k < config->mounts[i]->options_len && ! any; k++)
+      any = strcmp (config->mounts[i]->options[k], "idmap") == 0 || strcmp (config->mounts[i]->options[k], "ridmap") == 0;
+  if (! any)
+    return 0;
+  int *trees = hako_xmalloc (config->mounts_len * sizeof (int));
+  for (size_t i = 0; i < config->mounts_len; i++)
+    trees[i] = -1;
+  cleanup_close int shared_ns = -1;
+  for (size_t i = 0; i < config->mounts_len; i++)
+    if (prepare_tree (config, bundle, i, &shared_ns, trees, err) < 0)
+      {
+        hako_mount_trees_free (trees, config->mounts_len);
+        return -1;
+      }
+  *out = trees;
+  return 0;
+}
+
+/* "remount": new flags for the mount already at the destination; a bind
+   changes that mount only, a file system its superblock.  */
+static int
+mount_remount (const struct hako_mount_env *env, const hako_spec_mount *m, size_t i, const hako_mount_opts_t *o,
+               bool bind, hako_error_t **err)
+{
+  cleanup_close int dst = hako_open_in_root (env->rootfd, m->destination, O_PATH, 0);
+  if (dst < 0)
+    return hako_error_sys (err, "mounts[%zu]: remount `%s`", i, m->destination);
+  if (bind)
+    {
+      uint64_t aset, aclr;
+      flags_to_attr (o->flags, o->clear, &aset, &aclr);
+      if (hako_mount_setattr (dst, "", AT_EMPTY_PATH, aset, aclr, 0, -1) < 0)
+        return hako_error_sys (err, "mounts[%zu]: remount `%s`", i, m->destination);
+    }
+  else
+    {
+      char p[HAKO_FD_PATH_MAX];
+      if (mount (NULL, hako_fd_path (dst, p), NULL, o->flags & ~(unsigned long) MS_BIND, o->data[0] ? o->data : NULL) < 0)
+        return hako_error_sys (err, "mounts[%zu]: remount `%s`", i, m->destination);
+    }
+  if (o->recursive_attr
+      && hako_mount_setattr (dst, "", AT_EMPTY_PATH | AT_RECURSIVE, o->attr_set, o->attr_clr, 0, -1) < 0)
+    return hako_error_sys (err, "mounts[%zu]: remount `%s`", i, m->destination);
+  return 0;
+}
+
 int
 hako_mount_one (const struct hako_mount_env *env, const hako_spec_mount *m, size_t i, hako_error_t **err)
 {
@@ -480,15 +692,14 @@ hako_mount_one (const struct hako_mount_env *env, const hako_spec_mount *m, size
     }
   bool bind = o.bind || (m->type && strcmp (m->type, "bind") == 0);
   int r;
-  if (bind)
+  if (o.flags & MS_REMOUNT)
+    r = mount_remount (env, m, i, &o, bind, err);
+  else if (bind)
     r = mount_bind (env, m, i, &o, err);
+  else if (o.idmap)
+    r = hako_error_set (err, 0, "mounts[%zu]: idmap applies to bind mounts only", i);
   else
-    {
-      if (o.idmap)
-        r = hako_error_set (err, 0, "mounts[%zu]: idmap applies to bind mounts only", i);
-      else
-        r = mount_fs (env, m, i, &o, err);
-    }
+    r = mount_fs (env, m, i, &o, err);
   hako_mount_opts_clear (&o);
   return r;
 }

@@ -14,11 +14,21 @@ struct hako_mount_env
   const char *rootfs;       /* its path, for messages */
   const char *bundle;       /* relative bind sources resolve here */
   bool userns;              /* in a new user namespace */
-  int userns_fd;            /* the container's user namespace, for idmap (-1 if none) */
+  int *trees;               /* per mounts[] index, a tree made by hako_mount_trees_prepare
+                               (-1 for none, taken when used); NULL when there are none */
   bool cgroupns;            /* a new cgroup namespace */
   const char *cgroup_path;  /* the container's cgroup, relative to each hierarchy */
   const char *mount_label;  /* SELinux context for mounts, or NULL */
 };
+
+/* Before the container init exists, in the runtime's own namespaces: the
+   detached trees of the id-mapped bind mounts (idmap, ridmap).
+   MOUNT_ATTR_IDMAP needs CAP_SYS_ADMIN over the source's file system,
+   which an init in its own user namespace no longer has; the init only
+   attaches them.  *TREES is NULL when no mount needs one, else an array
+   of CONFIG->mounts_len descriptors, -1 for the other mounts.  */
+int hako_mount_trees_prepare (const hako_spec_config *config, const char *bundle, int **trees, hako_error_t **err);
+void hako_mount_trees_free (int *trees, size_t n);
 
 /* Mount M inside the root.  */
 int hako_mount_one (const struct hako_mount_env *env, const hako_spec_mount *m, size_t index, hako_error_t **err);

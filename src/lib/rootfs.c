@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Applies: root.path, root.readonly, linux.rootfsPropagation,
+   linux.mountLabel (refused without SELinux), linux.personality,
    linux.maskedPaths, linux.readonlyPaths, linux.sysctl; mounts[] in
    order (each one in mounts.c), devices (devices.c).  */
 #include <config.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -39,6 +41,9 @@
 #ifndef PROC_SUPER_MAGIC
 #define PROC_SUPER_MAGIC 0x9fa0
 #endif
+#ifndef SELINUX_MAGIC
+#define SELINUX_MAGIC 0xf97cff8c
+#endif
 
 static unsigned long
 propagation_flag (const char *p, unsigned long dflt)
@@ -56,10 +61,23 @@ propagation_flag (const char *p, unsigned long dflt)
   return dflt;
 }
 
+/* Whether the kernel enforces SELinux here: selinuxfs is mounted.  */
+static bool
+selinux_enabled (void)
+{
+  struct statfs sf;
+  return statfs ("/sys/fs/selinux", &sf) == 0 && sf.f_type == SELINUX_MAGIC;
+}
+
 int
 hako_rootfs_prepare (struct hako_rootfs_ctx *c, hako_error_t **err)
 {
   const hako_spec_linux *l = c->config->linux;
+  /* A label we cannot apply would leave the mounts unlabelled while the
+     config asks for confinement: refuse.  */
+  if (l && l->mount_label && l->mount_label[0] && ! selinux_enabled ())
+    return hako_error_set (err, 0, "linux.mountLabel: `%s` needs SELinux, which is not enabled on this host",
+                           l->mount_label);
   const char *prop = l ? l->rootfs_propagation : NULL;
   /* Nothing we mount may reach the host: the whole tree becomes a slave
      (or private, when asked) of the host's before we touch it.  */
@@ -80,20 +98,14 @@ hako_rootfs_prepare (struct hako_rootfs_ctx *c, hako_error_t **err)
     .rootfs = c->rootfs,
     .bundle = c->bundle,
     .userns = c->userns,
-    .userns_fd = -1,
+    .trees = c->trees,
     .cgroupns = c->cgroupns,
     .cgroup_path = c->cgroup_path,
     .mount_label = l ? l->mount_label : NULL,
   };
-  if (c->userns)
-    env.userns_fd = open ("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
-  int rc = 0;
-  for (size_t i = 0; i < c->config->mounts_len && rc == 0; i++)
-    rc = hako_mount_one (&env, c->config->mounts[i], i, err);
-  if (env.userns_fd >= 0)
-    close (env.userns_fd);
-  if (rc < 0)
-    return -1;
+  for (size_t i = 0; i < c->config->mounts_len; i++)
+    if (hako_mount_one (&env, c->config->mounts[i], i, err) < 0)
+      return -1;
   return hako_devices_setup (c->rootfd, c->config, c->userns, err);
 }
 
@@ -112,12 +124,13 @@ hako_rootfs_pivot (struct hako_rootfs_ctx *c, hako_error_t **err)
     }
   else
     {
-      /* pivot_root(".", "."): the old root ends stacked under the new one,
-         and is detached below without a directory to hold it.  */
+      /* pivot_root(".", "."): the old root ends stacked on the new one,
+         and is detached without a directory to hold it.  Its unmount
+         cannot reach the host: prepare made the whole tree a slave (or
+         private).  No propagation change here: "." names the new root,
+         whose mounts keep the propagation mounts[] gave them.  */
       if (syscall (SYS_pivot_root, ".", ".") < 0)
         return hako_error_sys (err, "pivot_root into `%s`", c->rootfs);
-      if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-        return hako_error_sys (err, "make the old root a slave");
       if (umount2 (".", MNT_DETACH) < 0)
         return hako_error_sys (err, "detach the old root");
     }
@@ -244,5 +257,28 @@ hako_sysctl_apply (const hako_spec_config *config, hako_error_t **err)
       if (write (fd, v, strlen (v)) < 0)
         return hako_error_sys (err, "linux.sysctl[\"%s\"]: write `%s`", key, v);
     }
+  return 0;
+}
+
+int
+hako_personality_apply (const hako_spec_config *config, hako_error_t **err)
+{
+  const hako_spec_linux *l = config->linux;
+  if (l == NULL || l->personality == NULL)
+    return 0;
+  const hako_spec_personality *p = l->personality;
+  /* The spec defines no flags yet: one we do not know is not ignored.  */
+  if (p->flags_len > 0)
+    return hako_error_set (err, EINVAL, "linux.personality.flags: `%s` is not supported (no flags are defined)",
+                           p->flags[0]);
+  unsigned long domain;
+  if (strcmp (p->domain, "LINUX") == 0)
+    domain = PER_LINUX;
+  else if (strcmp (p->domain, "LINUX32") == 0)
+    domain = PER_LINUX32;
+  else
+    return hako_error_set (err, EINVAL, "linux.personality.domain: `%s` is not LINUX or LINUX32", p->domain);
+  if (personality (domain) < 0)
+    return hako_error_sys (err, "linux.personality: set %s", p->domain);
   return 0;
 }

