@@ -405,7 +405,7 @@ do_create (hako_context_t *ctx, const struct hako_create_options *o, bool run_mo
   init->no_new_keyring = o->no_new_keyring;
   if (hako_ns_plan_build (config->linux, &init->ns, err) < 0)
     return -1;
-  if (p && hako_exec_plan_init (&init->exec, p, config->linux, err) < 0)
+  if (p && hako_exec_plan_init (&init->exec, p, config->linux, hako_state_root (ctx), false, err) < 0)
     return -1;
   init->exec.preserve_fds = o->preserve_fds;
   init->exec.in_userns = init->ns.create[HAKO_NS_USER] || init->ns.join_fd[HAKO_NS_USER] >= 0;

@@ -174,6 +174,11 @@ exec_child_main (struct exec_child *c)
   cleanup_free char *path = NULL;
   if (hako_exec_chdir (c->p, &err) < 0 || hako_exec_resolve (c->plan, &path, &err) < 0)
     hako_sync_fail (c->sync_fd, err);
+  /* Not a step further before the parent has put us in the cgroup.  */
+  hako_sync_msg_t go;
+  if (hako_sync_expect (c->sync_fd, SYNC_GO, &go, "hako", &err) < 0)
+    _exit (1);
+  hako_sync_msg_clear (&go);
   hako_exec_finalize (c->plan, path, c->sync_fd, &err);
   hako_sync_fail (c->sync_fd, err);
 }
@@ -240,7 +245,7 @@ hako_container_exec (hako_context_t *ctx, const struct hako_exec_options *o, int
   memset (&plan, 0, sizeof plan);
   c.plan = &plan;
   if (rc == 0)
-    rc = hako_exec_plan_init (&plan, p, config->linux, err);
+    rc = hako_exec_plan_init (&plan, p, config->linux, hako_state_root (ctx), true, err);
   if (rc == 0)
     {
       plan.preserve_fds = o->preserve_fds;
@@ -285,9 +290,14 @@ hako_container_exec (hako_context_t *ctx, const struct hako_exec_options *o, int
       close (pair[1]);
     }
   /* Into the container's cgroup (or the sub-cgroup asked for) before it
-     can run anything.  */
+     can run anything: the child waits for GO.  execCPUAffinity.initial
+     applies before the move.  */
+  if (rc == 0)
+    rc = hako_exec_affinity_initial (&plan, pid, err);
   if (rc == 0)
     rc = o->cgroup ? hako_cgroup_enter_sub (rec->cgroup, pid, o->cgroup, err) : hako_cgroup_enter (rec->cgroup, pid, err);
+  if (rc == 0)
+    rc = hako_sync_send (pair[0], SYNC_GO, NULL, 0, -1, err);
   int master = -1;
   cleanup_free char *state = rc == 0 ? hako_state_json (rec, st, false) : NULL;
   while (rc == 0)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Applies: process.apparmorProfile, process.selinuxLabel.  */
+/* Applies: process.apparmorProfile, process.selinuxLabel; checks
+   linux.mountLabel (the mounts apply it).  */
 #include <config.h>
 
 #include "lsm.h"
@@ -39,12 +40,17 @@ hako_selinux_enabled (void)
 }
 
 int
-hako_lsm_check (const char *apparmor, const char *selinux, hako_error_t **err)
+hako_lsm_check (const char *apparmor, const char *selinux, const char *mount_label, hako_error_t **err)
 {
-  if (apparmor && ! hako_apparmor_enabled ())
-    return hako_error_set (err, 0, "process.apparmorProfile `%s`: AppArmor is not enabled on this host", apparmor);
-  if (selinux && ! hako_selinux_enabled ())
-    return hako_error_set (err, 0, "process.selinuxLabel `%s`: SELinux is not enabled on this host", selinux);
+  if (apparmor && apparmor[0] && ! hako_apparmor_enabled ())
+    return hako_error_set (err, 0, "process.apparmorProfile: `%s` asked for, but AppArmor is not enabled on this host",
+                           apparmor);
+  if (selinux && selinux[0] && ! hako_selinux_enabled ())
+    return hako_error_set (err, 0, "process.selinuxLabel: `%s` asked for, but SELinux is not enabled on this host",
+                           selinux);
+  if (mount_label && mount_label[0] && ! hako_selinux_enabled ())
+    return hako_error_set (err, 0, "linux.mountLabel: `%s` asked for, but SELinux is not enabled on this host",
+                           mount_label);
   return 0;
 }
 
