@@ -183,6 +183,26 @@ exec_child_main (struct exec_child *c)
   hako_sync_fail (c->sync_fd, err);
 }
 
+/* The child failed before GO and is gone: its ERROR says why, not the
+   EPIPE (or ESRCH) its absence caused here.  Never blocks.  */
+static void
+child_error_instead (int sock, hako_error_t **err)
+{
+  struct pollfd pf = { sock, POLLIN, 0 };
+  if (poll (&pf, 1, 0) != 1)
+    return;
+  hako_sync_msg_t msg;
+  hako_error_t *e = NULL;
+  if (hako_sync_recv (sock, &msg, &e) == 0 && msg.type == SYNC_ERROR)
+    {
+      hako_error_free (*err);
+      *err = NULL;
+      hako_error_set (err, 0, "%s", msg.data);
+    }
+  hako_error_free (e);
+  hako_sync_msg_clear (&msg);
+}
+
 int
 hako_container_exec (hako_context_t *ctx, const struct hako_exec_options *o, int *status, hako_error_t **err)
 {
@@ -298,6 +318,8 @@ hako_container_exec (hako_context_t *ctx, const struct hako_exec_options *o, int
     rc = o->cgroup ? hako_cgroup_enter_sub (rec->cgroup, pid, o->cgroup, err) : hako_cgroup_enter (rec->cgroup, pid, err);
   if (rc == 0)
     rc = hako_sync_send (pair[0], SYNC_GO, NULL, 0, -1, err);
+  if (rc < 0 && pid > 0)
+    child_error_instead (pair[0], err);
   int master = -1;
   cleanup_free char *state = rc == 0 ? hako_state_json (rec, st, false) : NULL;
   while (rc == 0)
