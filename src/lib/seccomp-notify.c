@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Applies: linux.seccomp.listenerPath, linux.seccomp.listenerMetadata.  */
+/* Applies: linux.seccomp.listenerPath, linux.seccomp.listenerMetadata:
+   the Container Process State (config-linux.md) with the notify
+   descriptor, one connection per process (the init, each exec).  */
 #include <config.h>
 
 #include "seccomp-notify.h"
@@ -29,8 +31,12 @@ hako_seccomp_notify_send (const char *listener, const char *metadata, const char
     return hako_error_sys (err, "linux.seccomp.listenerPath: connect to `%s`", listener);
 
   hako_error_t *perr = NULL;
-  yajl_val state = hako_json_parse_tree (state_json, strlen (state_json), "state", &perr);
-  hako_error_free (perr);
+  yajl_val state = state_json ? hako_json_parse_tree (state_json, strlen (state_json), "state", &perr) : NULL;
+  if (state == NULL)
+    {
+      hako_error_free (perr);
+      return hako_error_set (err, 0, "seccomp notify: no container state to send");
+    }
   yajl_gen g = hako_json_gen_new (0);
   yajl_gen_map_open (g);
   hako_json_gen_key (g, "ociVersion");

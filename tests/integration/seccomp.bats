@@ -184,6 +184,18 @@ start_listener() {
 	[ "$(seccomp_flags)" = 0 ]
 	update_config '.linux.seccomp.flags = ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"]'
 	[ "$(seccomp_flags)" = "SECCOMP_FILTER_FLAG_TSYNC|SECCOMP_FILTER_FLAG_LOG|SECCOMP_FILTER_FLAG_SPEC_ALLOW" ]
+
+	# With a listener: NEW_LISTENER; WAIT_KILLABLE_RECV where the kernel
+	# has it; TSYNC only along with TSYNC_ESRCH.
+	start_listener
+	set_seccomp "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"$SOCK\",
+		\"flags\": [\"SECCOMP_FILTER_FLAG_TSYNC\", \"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\"],
+		\"syscalls\": [{\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}"
+	want="SECCOMP_FILTER_FLAG_TSYNC|SECCOMP_FILTER_FLAG_NEW_LISTENER|SECCOMP_FILTER_FLAG_TSYNC_ESRCH"
+	if hako features | jq -e '.linux.seccomp.supportedFlags | index("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")' >/dev/null; then
+		want+="|SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"
+	fi
+	[ "$(seccomp_flags)" = "$want" ]
 }
 
 @test "seccomp: the filter comes after setup: a profile denying mount, setns, chdir... breaks nothing (NNP on and off, root and not)" {
@@ -261,13 +273,23 @@ start_listener() {
 	grep -q "^mkdir pid=.* ret=42" "$BATS_TEST_TMPDIR/answers"
 	assert_no_leftovers "$ID"
 
+	# create and start: the descriptor goes through `hako start`.
+	update_config '.root.readonly = false'
+	update_config '.process.args = ["sh", "-c", "probe syscall mkdir /tmp/y 0755 >/out; sleep 60"]'
+	hako create -b "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1
+	hako start "$ID"
+	wait_for test -s "$BUNDLE/rootfs/out"
+	[ "$(cat "$BUNDLE/rootfs/out")" = "syscall=mkdir ret=42 errno=0" ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/states")" -eq 2 ]
+	hako delete --force "$ID"
+
 	# exec: a connection of its own, with the exec'd process's pid.
 	args sleep 60
 	hako run -d -b "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1
 	run hako exec "$ID" probe syscall mkdir /tmp/x 0755 -- pid
 	[ "$status" -eq 0 ]
 	[ "$(nth_syscall 1)" = "syscall=mkdir ret=42 errno=0" ]
-	[ "$(wc -l <"$BATS_TEST_TMPDIR/states")" -eq 3 ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/states")" -eq 4 ]
 	exec_state=$(tail -n1 "$BATS_TEST_TMPDIR/states")
 	[ "$(echo "$exec_state" | jq -r .state.status)" = running ]
 	[ "$(echo "$exec_state" | jq -r .pid)" != "$(echo "$exec_state" | jq -r .state.pid)" ]
