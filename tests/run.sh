@@ -34,8 +34,12 @@ if [ $# -eq 0 ]; then
 	done
 	if [ -x "$builddir/tests/fuzz/fuzz-config" ]; then
 		echo "== fuzz (bounded)"
+		# New inputs go to a work corpus in the build tree; the seed corpus
+		# in the source tree is only read.
+		mkdir -p "$builddir/tests/fuzz/work"
 		if "$builddir/tests/fuzz/fuzz-config" -max_total_time="${HAKO_FUZZ_SECONDS:-30}" \
-			"$srcdir/tests/fuzz/corpus" >"$log/fuzz.log" 2>&1; then
+			-dict="$builddir/tests/fuzz/config.dict" -artifact_prefix="$log/fuzz-" \
+			"$builddir/tests/fuzz/work" "$srcdir/tests/fuzz/corpus" >"$log/fuzz.log" 2>&1; then
 			echo "ok 1 fuzz-config ran clean" >"$log/fuzz.tap"
 		else
 			echo "not ok 1 fuzz-config crashed (see $log/fuzz.log)" >"$log/fuzz.tap"

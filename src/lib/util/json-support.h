@@ -33,9 +33,14 @@ typedef struct hako_jpath
 } hako_jpath_t;
 
 char *hako_jpath_render (const hako_jpath_t *p);
+/* S as a JSON string literal with its quotes (malloc'd): control bytes
+   escaped, invalid UTF-8 replaced by U+FFFD; safe to put in a message.  */
+char *hako_json_quote (const char *s);
 
-/* Parse text into a tree, rejecting NUL bytes, \u0000 escapes, excessive
-   nesting and size.  Returns NULL and fills ERR on failure.  */
+/* Parse text into a tree, rejecting NUL bytes, \u0000 escapes, invalid
+   UTF-8, unpaired surrogates, comments, excessive nesting and size.  Of
+   duplicate keys in an object only the last is kept.  Returns NULL and
+   fills ERR on failure.  */
 yajl_val hako_json_parse_tree (const char *data, size_t len, const char *source, hako_error_t **err);
 char *hako_json_read_file (const char *file, size_t *len, hako_error_t **err);
 char *hako_json_read_fd (int fd, const char *name, size_t *len, hako_error_t **err);
@@ -48,6 +53,8 @@ hako_json_take (yajl_val *slot)
   return v;
 }
 void hako_json_free (yajl_val v);
+/* A deep copy of V (NULL for NULL), freed with hako_json_free.  */
+yajl_val hako_json_copy (yajl_val v);
 
 /* Typed getters: on a type or range error they fill ERR with
    "<path>: expected X, got Y" and return -1.  */

@@ -29,6 +29,52 @@ simple_key (const char *k)
 }
 
 char *
+hako_json_quote (const char *s)
+{
+  size_t len = strlen (s);
+  /* Worst case: every byte becomes \u00XX (or U+FFFD, 3 bytes).  */
+  char *out = hako_xmalloc (len * 6 + 3);
+  char *w = out;
+  *w++ = '"';
+  for (size_t i = 0; i < len;)
+    {
+      unsigned char c = (unsigned char) s[i];
+      if (c == '"' || c == '\\')
+        {
+          *w++ = '\\';
+          *w++ = (char) c;
+          i++;
+        }
+      else if (c < 0x20 || c == 0x7f)
+        {
+          w += sprintf (w, "\\u%04x", c);
+          i++;
+        }
+      else if (c < 0x80)
+        *w++ = s[i++];
+      else
+        {
+          size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+          if (i + n <= len && hako_utf8_valid (s + i, n))
+            {
+              memcpy (w, s + i, n);
+              w += n;
+              i += n;
+            }
+          else
+            {
+              memcpy (w, "\xef\xbf\xbd", 3);
+              w += 3;
+              i++;
+            }
+        }
+    }
+  *w++ = '"';
+  *w = '\0';
+  return out;
+}
+
+char *
 hako_jpath_render (const hako_jpath_t *p)
 {
   const hako_jpath_t *steps[256];
@@ -53,7 +99,10 @@ hako_jpath_render (const hako_jpath_t *p)
       else if (simple_key (s->key))
         piece = tmp = hako_strdup_printf ("%s%s", len ? "." : "", s->key);
       else
-        piece = tmp = hako_strdup_printf ("[\"%s\"]", s->key);
+        {
+          cleanup_free char *q = hako_json_quote (s->key);
+          piece = tmp = hako_strdup_printf ("[%s]", q);
+        }
       size_t pl = strlen (piece);
       while (len + pl + 1 > cap)
         cap *= 2;
@@ -136,11 +185,16 @@ hako_json_get_string (yajl_val v, const hako_jpath_t *path, char **out, hako_err
   return 0;
 }
 
+/* Numbers in messages are cut at 40 characters.  */
+#define ELLIPSIS(r) (strlen (r) > 40 ? "..." : "")
+
 int
 hako_json_get_double (yajl_val v, const hako_jpath_t *path, double *out, hako_error_t **err)
 {
-  if (! YAJL_IS_NUMBER (v) || ! (v->u.number.flags & YAJL_NUMBER_DOUBLE_VALID))
+  if (! YAJL_IS_NUMBER (v))
     return hako_json_type_error (err, path, "number", v);
+  if (! (v->u.number.flags & YAJL_NUMBER_DOUBLE_VALID))
+    return hako_json_error (err, path, "%.40s%s is out of range for a number", v->u.number.r, ELLIPSIS (v->u.number.r));
   *out = v->u.number.d;
   return 0;
 }
@@ -165,12 +219,12 @@ hako_json_get_u64 (yajl_val v, const hako_jpath_t *path, uint64_t lo, uint64_t h
   if (r == NULL)
     return hako_json_type_error (err, path, "integer", v);
   if (r[0] == '-')
-    return hako_json_error (err, path, "%s is out of range (%" PRIu64 "..%" PRIu64 ")", r, lo, hi);
+    return hako_json_error (err, path, "%.40s%s is out of range (%" PRIu64 "..%" PRIu64 ")", r, ELLIPSIS (r), lo, hi);
   errno = 0;
   char *end;
   unsigned long long x = strtoull (r, &end, 10);
   if (errno == ERANGE || *end != '\0' || x < lo || x > hi)
-    return hako_json_error (err, path, "%s is out of range (%" PRIu64 "..%" PRIu64 ")", r, lo, hi);
+    return hako_json_error (err, path, "%.40s%s is out of range (%" PRIu64 "..%" PRIu64 ")", r, ELLIPSIS (r), lo, hi);
   *out = x;
   return 0;
 }
@@ -186,7 +240,7 @@ hako_json_get_i64 (yajl_val v, const hako_jpath_t *path, int64_t lo, int64_t hi,
   char *end;
   long long x = strtoll (r, &end, 10);
   if (errno == ERANGE || *end != '\0' || x < lo || x > hi)
-    return hako_json_error (err, path, "%s is out of range (%" PRId64 "..%" PRId64 ")", r, lo, hi);
+    return hako_json_error (err, path, "%.40s%s is out of range (%" PRId64 "..%" PRId64 ")", r, ELLIPSIS (r), lo, hi);
   *out = x;
   return 0;
 }
@@ -210,7 +264,8 @@ hako_json_check_enum (const char *s, const hako_jpath_t *path, const char *const
         strcat (list, ", ");
       strcat (list, *a);
     }
-  return hako_json_error (err, path, "unknown value \"%s\" (expected one of: %s)", s, list);
+  cleanup_free char *q = hako_json_quote (s);
+  return hako_json_error (err, path, "unknown value %s (expected one of: %s)", q, list);
 }
 
 bool
@@ -250,33 +305,108 @@ hako_utf8_valid (const char *s, size_t len)
   return true;
 }
 
-/* One pass over the text before yajl sees it: depth, NUL bytes and
-   \u0000 escapes (which yajl would turn into a silently truncated C
-   string: "/foo\u0000bar" must not become "/foo").  */
+static int
+hex4 (const char *p)
+{
+  int v = 0;
+  for (int i = 0; i < 4; i++)
+    {
+      char c = p[i];
+      v <<= 4;
+      if (c >= '0' && c <= '9')
+        v |= c - '0';
+      else if (c >= 'a' && c <= 'f')
+        v |= c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F')
+        v |= c - 'A' + 10;
+      else
+        return -1;
+    }
+  return v;
+}
+
+/* One pass over the text before yajl sees it, for what yajl lets through:
+   - NUL bytes, and \u0000 escapes, which yajl would turn into a silently
+     truncated C string ("/foo\u0000bar" must not become "/foo");
+   - invalid UTF-8 (yajl accepts overlong forms and encoded surrogates)
+     and unpaired surrogate escapes (which yajl turns into '?' or into
+     invalid UTF-8);
+   - comments, which are not JSON (yajl's tree parser always allows them,
+     and they would hide strings from this scan);
+   - nesting deeper than HAKO_JSON_MAX_DEPTH, so that nothing recurses
+     without bound.  Errors give the line and column.  */
 static int
 prescan (const char *data, size_t len, hako_error_t **err)
 {
   int depth = 0;
   bool in_string = false;
-  for (size_t i = 0; i < len; i++)
+  const char *what = NULL;
+  size_t i;
+  for (i = 0; i < len; i++)
     {
-      char c = data[i];
+      unsigned char c = (unsigned char) data[i];
       if (c == '\0')
-        return hako_error_set (err, 0, "invalid JSON: NUL byte at offset %zu", i);
+        {
+          what = "NUL byte";
+          break;
+        }
+      if (c >= 0x80)
+        {
+          size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+          if (c < 0xc2 || c > 0xf4 || i + n > len || ! hako_utf8_valid (data + i, n))
+            {
+              what = "invalid UTF-8";
+              break;
+            }
+          i += n - 1;
+          continue;
+        }
       if (in_string)
         {
-          if (c == '\\')
-            {
-              if (i + 5 < len && data[i + 1] == 'u' && memcmp (data + i + 2, "0000", 4) == 0)
-                return hako_error_set (err, 0, "invalid JSON: string contains \\u0000 at offset %zu", i);
-              i++;
-            }
-          else if (c == '"')
+          if (c == '"')
             in_string = false;
+          else if (c == '\\' && i + 1 < len)
+            {
+              i++;
+              if (data[i] != 'u' || i + 4 >= len)
+                continue;
+              int u = hex4 (data + i + 1);
+              if (u < 0)
+                continue; /* yajl reports it */
+              if (u == 0)
+                {
+                  what = "\\u0000 in a string";
+                  i--;
+                  break;
+                }
+              if (u >= 0xdc00 && u <= 0xdfff)
+                {
+                  what = "unpaired surrogate escape";
+                  i--;
+                  break;
+                }
+              if (u >= 0xd800 && u <= 0xdbff)
+                {
+                  int lo = (i + 10 < len && data[i + 5] == '\\' && data[i + 6] == 'u') ? hex4 (data + i + 7) : -1;
+                  if (lo < 0xdc00 || lo > 0xdfff)
+                    {
+                      what = "unpaired surrogate escape";
+                      i--;
+                      break;
+                    }
+                  i += 6;
+                }
+              i += 4;
+            }
           continue;
         }
       if (c == '"')
         in_string = true;
+      else if (c == '/')
+        {
+          what = "comments are not allowed";
+          break;
+        }
       else if (c == '{' || c == '[')
         {
           if (++depth > HAKO_JSON_MAX_DEPTH)
@@ -285,7 +415,139 @@ prescan (const char *data, size_t len, hako_error_t **err)
       else if (c == '}' || c == ']')
         depth--;
     }
-  return 0;
+  if (what == NULL)
+    return 0;
+  size_t line = 1, col = 1;
+  for (size_t k = 0; k < i; k++)
+    {
+      if (data[k] == '\n')
+        line++, col = 1;
+      else if (((unsigned char) data[k] & 0xc0) != 0x80)
+        col++;
+    }
+  return hako_error_set (err, 0, "invalid JSON at line %zu, column %zu: %s", line, col, what);
+}
+
+/* Duplicate keys: the last one wins, as with Go's encoding/json, so that
+   a struct field, a map entry and a free-form value all see the same
+   thing.  Objects are compacted in place, keeping document order.  */
+struct key_index
+{
+  const char *key;
+  size_t pos;
+};
+
+static int
+key_index_cmp (const void *a, const void *b)
+{
+  const struct key_index *x = a, *y = b;
+  int c = strcmp (x->key, y->key);
+  if (c)
+    return c;
+  return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static void
+drop_duplicate_keys (yajl_val v)
+{
+  size_t n = v->u.object.len;
+  if (n < 2)
+    return;
+  bool *drop = hako_xcalloc (n, sizeof (bool));
+  bool any = false;
+  if (n <= 16)
+    {
+      for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+          if (strcmp (v->u.object.keys[i], v->u.object.keys[j]) == 0)
+            {
+              drop[i] = any = true;
+              break;
+            }
+    }
+  else
+    {
+      struct key_index *idx = hako_xcalloc (n, sizeof (*idx));
+      for (size_t i = 0; i < n; i++)
+        idx[i] = (struct key_index){ v->u.object.keys[i], i };
+      qsort (idx, n, sizeof (*idx), key_index_cmp);
+      for (size_t i = 0; i + 1 < n; i++)
+        if (strcmp (idx[i].key, idx[i + 1].key) == 0)
+          drop[idx[i].pos] = any = true;
+      free (idx);
+    }
+  if (any)
+    {
+      size_t w = 0;
+      for (size_t i = 0; i < n; i++)
+        {
+          if (drop[i])
+            {
+              free ((char *) v->u.object.keys[i]);
+              yajl_tree_free (v->u.object.values[i]);
+              continue;
+            }
+          v->u.object.keys[w] = v->u.object.keys[i];
+          v->u.object.values[w] = v->u.object.values[i];
+          w++;
+        }
+      v->u.object.len = w;
+    }
+  free (drop);
+}
+
+static void
+normalize_tree (yajl_val v)
+{
+  if (YAJL_IS_OBJECT (v))
+    {
+      drop_duplicate_keys (v);
+      for (size_t i = 0; i < v->u.object.len; i++)
+        normalize_tree (v->u.object.values[i]);
+    }
+  else if (YAJL_IS_ARRAY (v))
+    for (size_t i = 0; i < v->u.array.len; i++)
+      normalize_tree (v->u.array.values[i]);
+}
+
+yajl_val
+hako_json_copy (yajl_val v)
+{
+  if (v == NULL)
+    return NULL;
+  yajl_val c = hako_xcalloc (1, sizeof (*c));
+  c->type = v->type;
+  switch (v->type)
+    {
+    case yajl_t_string:
+      c->u.string = hako_xstrdup (v->u.string);
+      break;
+    case yajl_t_number:
+      c->u.number = v->u.number;
+      c->u.number.r = hako_xstrdup (v->u.number.r);
+      break;
+    case yajl_t_object:
+      c->u.object.keys = hako_xcalloc (v->u.object.len + 1, sizeof (char *));
+      c->u.object.values = hako_xcalloc (v->u.object.len + 1, sizeof (yajl_val));
+      for (size_t i = 0; i < v->u.object.len; i++)
+        {
+          c->u.object.keys[i] = hako_xstrdup (v->u.object.keys[i]);
+          c->u.object.values[i] = hako_json_copy (v->u.object.values[i]);
+          c->u.object.len = i + 1;
+        }
+      break;
+    case yajl_t_array:
+      c->u.array.values = hako_xcalloc (v->u.array.len + 1, sizeof (yajl_val));
+      for (size_t i = 0; i < v->u.array.len; i++)
+        {
+          c->u.array.values[i] = hako_json_copy (v->u.array.values[i]);
+          c->u.array.len = i + 1;
+        }
+      break;
+    default:
+      break;
+    }
+  return c;
 }
 
 /* yajl's messages quote the input over several lines; keep the first
@@ -307,19 +569,23 @@ clean_message (const char *m)
   return out;
 }
 
-/* Where the parser stopped: run it again without building a tree.  Only
-   on the error path.  */
+/* Where the parser stopped: run it again without building a tree (only on
+   the error path).  yajl counts the offending token as consumed, except
+   for errors inside a string, where it stops at the bad character.  */
 static void
-error_position (const char *data, size_t len, size_t *line, size_t *col)
+error_position (const char *data, size_t len, const char *msg, size_t *line, size_t *col)
 {
   yajl_handle h = yajl_alloc (NULL, NULL, NULL);
-  yajl_config (h, yajl_allow_comments, 1);
   size_t at = len;
   if (yajl_parse (h, (const unsigned char *) data, len) != yajl_status_ok)
-    at = yajl_get_bytes_consumed (h);
+    {
+      at = yajl_get_bytes_consumed (h);
+      if (at > len)
+        at = len;
+      if (at > 0 && strstr (msg, "inside string") == NULL)
+        at--;
+    }
   yajl_free (h);
-  if (at > len)
-    at = len;
   *line = 1;
   *col = 1;
   for (size_t i = 0; i < at; i++)
@@ -329,7 +595,7 @@ error_position (const char *data, size_t len, size_t *line, size_t *col)
           (*line)++;
           *col = 1;
         }
-      else
+      else if (((unsigned char) data[i] & 0xc0) != 0x80)
         (*col)++;
     }
 }
@@ -354,13 +620,14 @@ hako_json_parse_tree (const char *data, size_t len, const char *source, hako_err
     {
       cleanup_free char *m = clean_message (buf[0] ? buf : "parse error");
       size_t line, col;
-      error_position (data, len, &line, &col);
-      if (len == 0)
+      error_position (data, len, m, &line, &col);
+      if (strspn (data, " \t\r\n") == len)
         hako_error_set (err, 0, "%s: invalid JSON: empty document", source);
       else
         hako_error_set (err, 0, "%s: invalid JSON at line %zu, column %zu: %s", source, line, col, m);
       return NULL;
     }
+  normalize_tree (tree);
   return tree;
 }
 

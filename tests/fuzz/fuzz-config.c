@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* libFuzzer target for the generated parsers and serializers.
+
+   Every input is offered to each top-level document of runtime-spec.ospec
+   and hako-state.ospec.  What must hold:
+   - parsing never crashes, leaks or reads out of bounds (ASan, UBSan);
+   - an error message is one line of valid UTF-8 without control bytes
+     (it ends up in logs, and in JSON logs read by containerd);
+   - whatever parses serializes, the output parses again, and serializing
+     that gives the same bytes (the serializer is a fixed point).  */
+#include <config.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hako-state.h"
+#include "runtime-spec.h"
+
+#define ROUND_TRIP(type, root)                                                                     \
+  static void round_trip_##root (const char *data, size_t len)                                   \
+  {                                                                                                \
+    hako_error_t *err = NULL;                                                                      \
+    type *v = root##_parse_data (data, len, "fuzz.json", &err);                                    \
+    if (v == NULL)                                                                                 \
+      {                                                                                            \
+        check_error (err);                                                                         \
+        return;                                                                                    \
+      }                                                                                            \
+    size_t n1 = 0, n2 = 0;                                                                         \
+    char *j1 = root##_to_json (v, 0, &n1, &err);                                                   \
+    if (j1 == NULL)                                                                                \
+      die (#root ": a parsed document does not serialize", data, err);                            \
+    type *w = root##_parse_data (j1, n1, "fuzz round trip", &err);                                 \
+    if (w == NULL)                                                                                 \
+      die (#root ": serialized output does not parse again", j1, err);                            \
+    char *j2 = root##_to_json (w, 0, &n2, &err);                                                   \
+    if (j2 == NULL || n1 != n2 || memcmp (j1, j2, n1) != 0)                                        \
+      die (#root ": serializing twice gives different text", j1, err);                            \
+    /* Pretty printing must give the same document.  */                                            \
+    char *p = root##_to_json (v, HAKO_JSON_PRETTY | HAKO_JSON_TABS, NULL, &err);                   \
+    type *x = p ? root##_parse_data (p, strlen (p), "fuzz pretty", &err) : NULL;                   \
+    char *j3 = x ? root##_to_json (x, 0, NULL, &err) : NULL;                                       \
+    if (j3 == NULL || strcmp (j1, j3) != 0)                                                        \
+      die (#root ": pretty output differs", j1, err);                                              \
+    free (j1);                                                                                     \
+    free (j2);                                                                                     \
+    free (j3);                                                                                     \
+    free (p);                                                                                      \
+    type##_free (v);                                                                               \
+    type##_free (w);                                                                               \
+    type##_free (x);                                                                               \
+  }
+
+static void __attribute__ ((noreturn))
+die (const char *what, const char *doc, hako_error_t *err)
+{
+  fprintf (stderr, "%s\n  document: %s\n  error: %s\n", what, doc, err ? err->msg : "(none)");
+  abort ();
+}
+
+static void
+check_error (hako_error_t *err)
+{
+  if (err == NULL || err->msg == NULL)
+    die ("a parser failed without an error", "", err);
+  char *t = hako_error_text (err);
+  size_t n = strlen (t);
+  if (! hako_utf8_valid (t, n))
+    die ("error message is not valid UTF-8", t, err);
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char) t[i] < 0x20 || t[i] == 0x7f)
+      die ("error message holds a control byte", t, err);
+  free (t);
+  hako_error_free (err);
+}
+
+ROUND_TRIP (hako_spec_config, hako_spec_config)
+ROUND_TRIP (hako_spec_process, hako_spec_process)
+ROUND_TRIP (hako_spec_linux_resources, hako_spec_resources)
+ROUND_TRIP (hako_spec_state, hako_spec_state)
+ROUND_TRIP (hako_spec_features, hako_spec_features)
+ROUND_TRIP (hako_spec_container_process_state, hako_spec_process_state)
+ROUND_TRIP (hako_st_record, hako_st_record)
+
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  /* The parsers take NUL-terminated text with its length, as read from a
+     file; an embedded NUL must be rejected, not truncate the document.  */
+  char *text = malloc (size + 1);
+  if (text == NULL)
+    return 0;
+  memcpy (text, data, size);
+  text[size] = '\0';
+  round_trip_hako_spec_config (text, size);
+  round_trip_hako_spec_process (text, size);
+  round_trip_hako_spec_resources (text, size);
+  round_trip_hako_spec_state (text, size);
+  round_trip_hako_spec_features (text, size);
+  round_trip_hako_spec_process_state (text, size);
+  round_trip_hako_st_record (text, size);
+  free (text);
+  return 0;
+}
