@@ -32,6 +32,10 @@ setup_file() {
 	"$PODMAN" import --change 'ENV PATH=/bin' "$CLIENTS_DIR/bb.tar" localhost/bb >/dev/null
 }
 
+teardown() {
+	clients_mark_ran
+}
+
 teardown_file() {
 	[ -n "${PODMAN:-}" ] && "$PODMAN" rm -a -f -t 0 >/dev/null 2>&1
 	clients_rm_cgroups "$CGPARENT"
@@ -268,6 +272,14 @@ ppid_of() { "$PODMAN" inspect -f '{{.State.Pid}}' "$1"; }
 	run -127 "${quiet[@]}" localhost/bb /nonexistent
 	[[ "$output" == *'exec: `/nonexistent`: No such file or directory'* ]]
 	clients_calls "$CLIENTS_DIR/quiet" | grep -q -- "--log-format=json --log .* create "
+
+	# exec of a missing binary (exec --detach through conmon, with --log).
+	run "$PODMAN" --runtime "$CLIENTS_DIR/quiet/hako" run -d $RUN_OPTS --cgroup-parent "/$CGPARENT" localhost/bb sleep 1000
+	c="$output"
+	run -127 "$PODMAN" exec "$c" /nonexistent
+	[[ "$output" == *'exec: `/nonexistent`: No such file or directory'* ]]
+	clients_calls "$CLIENTS_DIR/quiet" | grep -q -- "--log-format=json --log .* exec .* $c\$"
+	"$PODMAN" rm -f -t 0 "$c"
 
 	# Not executable: found at start, which podman calls without --log, so
 	# the message comes through hako's stderr.
