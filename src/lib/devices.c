@@ -48,54 +48,61 @@ type_bits (char t)
     }
 }
 
-/* Create one device node.  An existing node that matches is kept; one that
-   does not is an error (runtime-linux.md).  */
+static int
+set_mode_owner (int dfd, const char *name, const struct devspec *d, hako_error_t **err)
+{
+  if (fchmodat (dfd, name, d->mode & 07777, 0) < 0)
+    return hako_error_sys (err, "device `%s`: chmod", d->path);
+  if ((d->uid != (uid_t) -1 || d->gid != (gid_t) -1) && fchownat (dfd, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+    return hako_error_sys (err, "device `%s`: chown", d->path);
+  return 0;
+}
+
+/* Create one device node.  What the rootfs has at the path is looked at
+   itself, never where a link of it leads: a node that matches is kept,
+   anything else is an error for linux.devices (runtime-linux.md) and
+   replaced for the default devices.  */
 static int
 make_device (int rootfd, const struct devspec *d, bool userns, bool strict, hako_error_t **err)
 {
   mode_t kind = type_bits (d->type);
   dev_t dev = makedev (d->major, d->minor);
-  cleanup_close int existing = hako_open_in_root (rootfd, d->path, O_PATH, 0);
-  if (existing >= 0)
-    {
-      struct stat st;
-      if (fstat (existing, &st) == 0 && (st.st_mode & S_IFMT) == kind && (kind == S_IFIFO || st.st_rdev == dev))
-        return 0;
-      if (strict)
-        return hako_error_set (err, EEXIST, "device `%s`: a different file exists at that path", d->path);
-    }
   const char *slash = strrchr (d->path, '/');
   cleanup_free char *parent = hako_xstrndup (d->path, (size_t) (slash - d->path));
+  const char *name = slash + 1;
   cleanup_close int pfd = hako_mkdir_in_root (rootfd, parent[0] ? parent : "/", 0755, err);
   if (pfd < 0)
-    return -1;
-  const char *name = slash + 1;
-  char p[HAKO_FD_PATH_MAX];
-  if (existing >= 0)
-    unlinkat (pfd, name, 0);
-  if (! userns)
     {
-      /* O_PATH parents work with mknodat through /proc/self/fd.  */
-      cleanup_close int dfd = open (hako_fd_path (pfd, p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (dfd < 0)
-        return hako_error_sys (err, "device `%s`: open parent", d->path);
-      if (mknodat (dfd, name, kind | (d->mode & 07777), dev) < 0)
-        return hako_error_sys (err, "device `%s`: mknod", d->path);
-      if (fchmodat (dfd, name, d->mode & 07777, 0) < 0)
-        return hako_error_sys (err, "device `%s`: chmod", d->path);
-      if ((d->uid != (uid_t) -1 || d->gid != (gid_t) -1) && fchownat (dfd, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
-        return hako_error_sys (err, "device `%s`: chown", d->path);
-      return 0;
+      hako_error_prefix (err, "device `%s`", d->path);
+      return -1;
     }
-  /* A user namespace cannot mknod: bind the host's node.  */
-  const char *hostpath = d->path;
-  struct stat st;
-  if (stat (hostpath, &st) < 0 || st.st_rdev != dev)
-    return hako_error_set (err, ENODEV, "device `%s`: no matching host device to bind in a user namespace", d->path);
+  char p[HAKO_FD_PATH_MAX];
+  /* O_PATH parents work with mknodat through /proc/self/fd.  */
   cleanup_close int dfd = open (hako_fd_path (pfd, p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0)
     return hako_error_sys (err, "device `%s`: open parent", d->path);
-  cleanup_close int f = openat (dfd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+  struct stat st;
+  if (fstatat (dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+    {
+      if ((st.st_mode & S_IFMT) == kind && (kind == S_IFIFO || st.st_rdev == dev))
+        return userns ? 0 : set_mode_owner (dfd, name, d, err);
+      if (strict)
+        return hako_error_set (err, EEXIST, "device `%s`: a different file exists at that path", d->path);
+      if (unlinkat (dfd, name, S_ISDIR (st.st_mode) ? AT_REMOVEDIR : 0) < 0)
+        return hako_error_sys (err, "device `%s`: remove what the rootfs has there", d->path);
+    }
+  /* A fifo is no device: a user namespace may make one.  */
+  if (! userns || kind == S_IFIFO)
+    {
+      if (mknodat (dfd, name, kind | (d->mode & 07777), dev) < 0)
+        return hako_error_sys (err, "device `%s`: mknod", d->path);
+      return set_mode_owner (dfd, name, d, err);
+    }
+  /* A user namespace cannot mknod: bind the host's node.  */
+  const char *hostpath = d->path;
+  if (stat (hostpath, &st) < 0 || (st.st_mode & S_IFMT) != kind || st.st_rdev != dev)
+    return hako_error_set (err, ENODEV, "device `%s`: no matching host device to bind in a user namespace", d->path);
+  cleanup_close int f = openat (dfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (f < 0)
     return hako_error_sys (err, "device `%s`: create", d->path);
   if (mount (hostpath, hako_fd_path (f, p), NULL, MS_BIND, NULL) < 0)
@@ -103,8 +110,10 @@ make_device (int rootfd, const struct devspec *d, bool userns, bool strict, hako
   return 0;
 }
 
+/* /dev/NAME -> TARGET.  One the rootfs has already is kept, except for
+   ptmx, which must be the link to the container's devpts.  */
 static int
-make_symlink (int rootfd, const char *target, const char *path, hako_error_t **err)
+make_symlink (int rootfd, const char *target, const char *name, hako_error_t **err)
 {
   cleanup_close int dev = hako_open_in_root (rootfd, "/dev", O_PATH | O_DIRECTORY, 0);
   if (dev < 0)
@@ -113,8 +122,19 @@ make_symlink (int rootfd, const char *target, const char *path, hako_error_t **e
   cleanup_close int dfd = open (hako_fd_path (dev, p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0)
     return hako_error_sys (err, "open /dev");
-  if (symlinkat (target, dfd, path) < 0 && errno != EEXIST)
-    return hako_error_sys (err, "symlink /dev/%s", path);
+  if (strcmp (name, "ptmx") == 0)
+    {
+      char cur[64];
+      ssize_t n = readlinkat (dfd, name, cur, sizeof cur - 1);
+      if (n >= 0 && (size_t) n == strlen (target) && memcmp (cur, target, (size_t) n) == 0)
+        return 0;
+      struct stat st;
+      if (fstatat (dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0
+          && unlinkat (dfd, name, S_ISDIR (st.st_mode) ? AT_REMOVEDIR : 0) < 0)
+        return hako_error_sys (err, "remove /dev/%s", name);
+    }
+  if (symlinkat (target, dfd, name) < 0 && errno != EEXIST)
+    return hako_error_sys (err, "symlink /dev/%s", name);
   return 0;
 }
 

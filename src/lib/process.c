@@ -12,6 +12,7 @@
 #include "process.h"
 
 #include <errno.h>
+#include <linux/magic.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
@@ -24,6 +25,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -521,6 +523,10 @@ apply_oom_score_adj (int value, hako_error_t **err)
   cleanup_close int fd = open ("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
   char buf[16];
   int n = snprintf (buf, sizeof buf, "%d", value);
+  /* A mount over /proc inside the container must not take the write.  */
+  struct statfs sf;
+  if (fd >= 0 && (fstatfs (fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC))
+    return hako_error_set (err, EPERM, "process.oomScoreAdj: /proc/self/oom_score_adj is not on procfs");
   if (fd >= 0 && write (fd, buf, (size_t) n) == n)
     return 0;
   if (errno == EACCES)

@@ -250,9 +250,30 @@ split_path (const char *path, char **parent, char **base)
     }
 }
 
-int
-hako_mkdir_in_root (int rootfd, const char *path, mode_t mode, hako_error_t **err)
+/* Links followed while creating a path, as path resolution allows.  */
+#define MAX_CREATE_LINKS 40
+
+/* BASE in PFD (the directory PARENT) is in the way of what we create: when
+   it is a symlink, whose target does not exist yet, the path to create
+   instead (to be resolved inside the root, like any other); else NULL.  */
+static char *
+link_target (int pfd, const char *parent, const char *base)
 {
+  char target[PATH_MAX];
+  ssize_t n = readlinkat (pfd, base, target, sizeof target - 1);
+  if (n <= 0)
+    return NULL;
+  target[n] = '\0';
+  if (target[0] == '/')
+    return hako_xstrdup (target);
+  return hako_strdup_printf ("%s/%s", parent, target);
+}
+
+static int
+mkdir_in_root (int rootfd, const char *path, mode_t mode, int links, hako_error_t **err)
+{
+  if (links > MAX_CREATE_LINKS)
+    return hako_error_set (err, ELOOP, "create `%s` in the container root", path);
   int fd = hako_open_in_root (rootfd, path, O_PATH | O_DIRECTORY, 0);
   if (fd >= 0)
     return fd;
@@ -262,23 +283,37 @@ hako_mkdir_in_root (int rootfd, const char *path, mode_t mode, hako_error_t **er
   split_path (path, &parent, &base);
   if (strcmp (base, "..") == 0 || strcmp (base, ".") == 0 || base[0] == '\0')
     return hako_error_set (err, EINVAL, "cannot create `%s` in the container root", path);
-  cleanup_close int pfd = hako_mkdir_in_root (rootfd, parent, mode, err);
+  cleanup_close int pfd = mkdir_in_root (rootfd, parent, mode, links, err);
   if (pfd < 0)
     return -1;
   if (mkdirat (pfd, base, mode) < 0 && errno != EEXIST)
     return hako_error_sys (err, "mkdir `%s` in the container root", path);
-  /* NOFOLLOW: if something swapped a symlink in, fail rather than follow.  */
+  /* NOFOLLOW: a symlink in the way (dangling, or swapped in since) is
+     followed by resolving its target inside the root, never here.  */
   fd = openat (pfd, base, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == ENOTDIR)
+    {
+      cleanup_free char *next = link_target (pfd, parent, base);
+      if (next)
+        return mkdir_in_root (rootfd, next, mode, links + 1, err);
+      errno = ENOTDIR;
+    }
   if (fd < 0)
     return hako_error_sys (err, "open `%s` in the container root", path);
   return fd;
 }
 
 int
-hako_create_in_root (int rootfd, const char *path, bool dir, mode_t mode, hako_error_t **err)
+hako_mkdir_in_root (int rootfd, const char *path, mode_t mode, hako_error_t **err)
 {
-  if (dir)
-    return hako_mkdir_in_root (rootfd, path, mode, err);
+  return mkdir_in_root (rootfd, path, mode, 0, err);
+}
+
+static int
+create_file_in_root (int rootfd, const char *path, mode_t mode, int links, hako_error_t **err)
+{
+  if (links > MAX_CREATE_LINKS)
+    return hako_error_set (err, ELOOP, "create `%s` in the container root", path);
   int fd = hako_open_in_root (rootfd, path, O_PATH, 0);
   if (fd >= 0)
     return fd;
@@ -286,7 +321,9 @@ hako_create_in_root (int rootfd, const char *path, bool dir, mode_t mode, hako_e
     return hako_error_sys (err, "open `%s` in the container root", path);
   cleanup_free char *parent = NULL, *base = NULL;
   split_path (path, &parent, &base);
-  cleanup_close int pfd = hako_mkdir_in_root (rootfd, parent, 0755, err);
+  if (strcmp (base, "..") == 0 || strcmp (base, ".") == 0 || base[0] == '\0')
+    return hako_error_set (err, EINVAL, "cannot create `%s` in the container root", path);
+  cleanup_close int pfd = mkdir_in_root (rootfd, parent, 0755, links, err);
   if (pfd < 0)
     return -1;
   /* mknod of a regular file works on an O_PATH parent descriptor.  */
@@ -295,5 +332,22 @@ hako_create_in_root (int rootfd, const char *path, bool dir, mode_t mode, hako_e
   fd = openat (pfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return hako_error_sys (err, "open `%s` in the container root", path);
+  struct stat st;
+  if (fstat (fd, &st) == 0 && S_ISLNK (st.st_mode))
+    {
+      close (fd);
+      cleanup_free char *next = link_target (pfd, parent, base);
+      if (next == NULL)
+        return hako_error_sys (err, "read the link `%s` in the container root", path);
+      return create_file_in_root (rootfd, next, mode, links + 1, err);
+    }
   return fd;
+}
+
+int
+hako_create_in_root (int rootfd, const char *path, bool dir, mode_t mode, hako_error_t **err)
+{
+  if (dir)
+    return mkdir_in_root (rootfd, path, mode, 0, err);
+  return create_file_in_root (rootfd, path, mode, 0, err);
 }

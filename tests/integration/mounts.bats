@@ -16,15 +16,7 @@ setup() {
 }
 
 teardown() {
-	teardown_hako
-	cleanup_host_mounts
-}
-
-# args CMD...: the container's process.
-args() {
-	local a
-	a="$(printf '%s\n' "$@" | jq -R . | jq -s -c .)"
-	update_config ".process.args = $a"
+	rootfs_teardown
 }
 
 @test "bind: a directory and a file, absolute and bundle-relative sources, destinations made to match" {

@@ -53,6 +53,19 @@ refute_opt() {
 	! has_opt "$o" "$2" || fail "mount on $1 has options $o, with $2"
 }
 
+# args CMD...: the container's process.args.
+args() {
+	local a
+	a="$(printf '%s\n' "$@" | jq -R . | jq -s -c .)"
+	update_config ".process.args = $a"
+}
+
+# The teardown of these files: the containers, then the host mounts.
+rootfs_teardown() {
+	teardown_hako
+	cleanup_host_mounts
+}
+
 # add_mount JSON: append to mounts[].
 add_mount() {
 	update_config ".mounts += [$1]"
@@ -107,4 +120,48 @@ run_fails() {
 		echo "unexpected success, output: $output" >&2
 		return 1
 	fi
+}
+
+# run_console CMD...: `hako create` the bundle with a terminal, a console
+# socket whose receiver copies the pty to $BATS_TEST_TMPDIR/console.out,
+# start it, wait for the end; $output is what the terminal showed.
+run_console() {
+	local sock="$BATS_TEST_TMPDIR/console.sock" out="$BATS_TEST_TMPDIR/console.out"
+	rm -f "$sock" "$out"
+	python3 -c '
+import array, os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(1)
+c, _ = s.accept()
+fds = array.array("i")
+msg, anc, flags, addr = c.recvmsg(1024, socket.CMSG_LEN(4))
+for level, kind, data in anc:
+    fds.frombytes(data[:4])
+with open(sys.argv[2], "wb") as out:
+    while True:
+        try:
+            b = os.read(fds[0], 4096)
+        except OSError:
+            break
+        if not b:
+            break
+        out.write(b)
+        out.flush()
+' "$sock" "$out" &
+	local recv=$!
+	wait_for test -S "$sock"
+	update_config '.process.terminal = true'
+	run hako create -b "$BUNDLE" --console-socket "$sock" "$@" "$ID"
+	if [ "$status" -ne 0 ]; then
+		kill "$recv" 2>/dev/null || true
+		wait "$recv" 2>/dev/null || true
+		return 0
+	fi
+	hako start "$ID"
+	wait_for bash -c "[ \"\$('$HAKO' --root '$HAKO_ROOT' state '$ID' | jq -r .status)\" = stopped ]"
+	hako delete "$ID"
+	wait "$recv" || true
+	output="$(tr -d '\r' <"$out")"
+	status=0
 }
