@@ -361,21 +361,52 @@ resolve_manifest (source_t *src, pull_cache_t *cache, const pull_opts_t *o, hako
 
 /* ------------------------------------------------------------ layouts */
 
-/* Extract an oci-archive (a tar of a layout) into a private directory.  */
+/* One regular file of an oci-archive, at NAME (cleaned: no `..`, no
+   leading `/`) under the fresh directory DIRFD, which holds only what this
+   function made: directories and files, never a symlink to follow.  */
+static int
+archive_file (struct archive *a, int dirfd, const char *name, const char *file, hako_error_t **err)
+{
+  cleanup_free char *p = hako_xstrdup (name);
+  for (char *s = strchr (p, '/'); s; s = strchr (s + 1, '/'))
+    {
+      *s = '\0';
+      if (mkdirat (dirfd, p, 0700) < 0 && errno != EEXIST)
+        return hako_error_sys (err, "oci-archive `%s`: mkdir `%s`", file, p);
+      *s = '/';
+    }
+  cleanup_close int fd = openat (dirfd, p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return hako_error_sys (err, "oci-archive `%s`: create `%s`", file, p);
+  const void *buf;
+  size_t size;
+  la_int64_t off;
+  int r;
+  while ((r = archive_read_data_block (a, &buf, &size, &off)) == ARCHIVE_OK)
+    if (pwrite (fd, buf, size, off) != (ssize_t) size)
+      return hako_error_sys (err, "oci-archive `%s`: write `%s`", file, p);
+  if (r != ARCHIVE_EOF)
+    return hako_error_set (err, 0, "oci-archive `%s`: %s", file, archive_error_string (a));
+  return 0;
+}
+
+/* Extract an oci-archive (a tar of a layout) into a private directory.
+   Only its directories and regular files matter.  */
 static int
 extract_archive (const char *file, char **dir, hako_error_t **err)
 {
   const char *tmpdir = getenv ("TMPDIR");
-  cleanup_free char *tmpl = hako_strdup_printf ("%s/hako-pull-archive-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/var/tmp");
+  cleanup_free char *tmpl
+      = hako_strdup_printf ("%s/hako-pull-archive-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/var/tmp");
   if (mkdtemp (tmpl) == NULL)
     return hako_error_sys (err, "mkdtemp `%s`", tmpl);
   *dir = hako_xstrdup (tmpl);
+  cleanup_close int dirfd = open (tmpl, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    return hako_error_sys (err, "open `%s`", tmpl);
   struct archive *a = archive_read_new ();
-  struct archive *w = archive_write_disk_new ();
   archive_read_support_format_tar (a);
   archive_read_support_filter_all (a);
-  archive_write_disk_set_options (w, ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS
-                                         | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
   int ret = 0;
   if (archive_read_open_filename (a, file, 1 << 16) != ARCHIVE_OK)
     ret = hako_error_set (err, archive_errno (a), "oci-archive `%s`: %s", file, archive_error_string (a));
@@ -390,32 +421,19 @@ extract_archive (const char *file, char **dir, hako_error_t **err)
           ret = hako_error_set (err, 0, "oci-archive `%s`: %s", file, archive_error_string (a));
           break;
         }
-      int type = archive_entry_filetype (e);
-      if (type != AE_IFREG && type != AE_IFDIR)
-        continue; /* a layout holds only files and directories */
-      cleanup_free char *dest = hako_strdup_printf ("%s/%s", *dir, archive_entry_pathname (e));
-      archive_entry_set_pathname (e, dest);
-      archive_entry_set_perm (e, type == AE_IFDIR ? 0700 : 0600);
-      if (archive_write_header (w, e) != ARCHIVE_OK)
-        ret = hako_error_set (err, 0, "oci-archive `%s`: %s", file, archive_error_string (w));
-      else if (type == AE_IFREG)
+      if (archive_entry_filetype (e) != AE_IFREG || archive_entry_hardlink (e))
+        continue;
+      const char *name = archive_entry_pathname (e);
+      while (name && (name[0] == '/' || (name[0] == '.' && name[1] == '/')))
+        name += name[0] == '/' ? 1 : 2;
+      if (name == NULL || name[0] == '\0' || strstr (name, "..") || strstr (name, "//"))
         {
-          const void *buf;
-          size_t size;
-          la_int64_t off;
-          int rr;
-          while ((rr = archive_read_data_block (a, &buf, &size, &off)) == ARCHIVE_OK)
-            if (archive_write_data_block (w, buf, size, off) != ARCHIVE_OK)
-              {
-                rr = ARCHIVE_FATAL;
-                break;
-              }
-          if (rr != ARCHIVE_EOF)
-            ret = hako_error_set (err, 0, "oci-archive `%s`: %s", file, archive_error_string (a));
+          ret = hako_error_set (err, 0, "oci-archive `%s`: unexpected entry `%s`", file, name ? name : "");
+          break;
         }
+      ret = archive_file (a, dirfd, name, file, err);
     }
   archive_read_free (a);
-  archive_write_free (w);
   return ret;
 }
 

@@ -184,12 +184,20 @@ typedef struct pull_job
 } pull_job_t;
 
 static int
-unpack_all (const pull_image_t *img, int rootfd, bool progress, hako_error_t **err)
+unpack_all (const pull_image_t *img, pull_cache_t *cache, int rootfd, bool progress, hako_error_t **err)
 {
   unpack_stats_t st = { 0 };
   for (size_t i = 0; i < img->manifest->layers_len; i++)
     if (unpack_layer (rootfd, img->blob_paths[i], img->manifest->layers[i], progress, &st, err) < 0)
-      return -1;
+      {
+        /* A damaged cached blob goes, so that the next pull fetches it.  */
+        size_t cl = strlen (cache->dir);
+        const char *p = img->blob_paths[i];
+        if (st.blob_damaged && strncmp (p, cache->dir, cl) == 0 && strncmp (p + cl, "/blobs/", 7) == 0
+            && unlink (p) == 0)
+          hako_error_prefix (err, "cache `%s` (blob removed; pull again)", cache->dir);
+        return -1;
+      }
   if (st.skipped_devices)
     fprintf (stderr, "hako-pull: warning: %llu device nodes not made (only root can make them)\n",
              (unsigned long long) st.skipped_devices);
@@ -243,7 +251,7 @@ do_pull (pull_job_t *j, hako_error_t **err)
         ret = hako_error_sys (err, "create `%s/rootfs`", tmpl);
     }
   if (ret == 0)
-    ret = unpack_all (img, rootfd, j->o.progress, err);
+    ret = unpack_all (img, cache, rootfd, j->o.progress, err);
   if (ret == 0)
     ret = bundle_write_config (bfd, rootfd, img, &j->b, err);
   if (ret == 0)
@@ -373,7 +381,7 @@ cmd_pull (int argc, char **argv)
         case O_NET: j.b.net = optarg; break;
         case 'p':
           publish = hako_xrealloc (publish, (n_publish + 2) * sizeof (char *));
-          publish[n_publish + 1] = NULL;
+          publish[n_publish] = publish[n_publish + 1] = NULL;
           if (bundle_parse_publish (optarg, &publish[n_publish], &err) < 0)
             return fail (err);
           n_publish++;

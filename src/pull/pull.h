@@ -196,6 +196,7 @@ typedef struct unpack_stats
   uint64_t entries;
   uint64_t bytes;
   uint64_t skipped_devices; /* not root: device nodes cannot be made */
+  bool blob_damaged;        /* the blob's bytes do not match its descriptor */
 } unpack_stats_t;
 
 /* Apply one layer (a tar, maybe compressed) to the rootfs ROOTFD, verifying

@@ -898,15 +898,28 @@ unpack_layer (int rootfd, const char *blob_path, const hako_img_descriptor *d, b
       free (u.dirtimes);
     }
   pathset_free (&u.seen);
+  /* Whatever went wrong, a blob that is not what its digest says is the
+     cause to report (a damaged cache, a tampered layout).  */
+  bool drained = ret == 0 || ! pull_interrupted;
+  if (ret < 0 && drained)
+    {
+      hako_error_t *e = NULL;
+      drained = reader_drain (&r, &e) == 0;
+      hako_error_free (e);
+    }
   free (r.buf);
-  if (ret == 0 && r.total != d->size)
-    ret = hako_error_set (err, 0, "layer %s: truncated: %lld of %lld bytes", d->digest, (long long) r.total,
-                          (long long) d->size);
-  if (ret == 0)
+  if (drained)
     {
       cleanup_free char *got = pull_hasher_finish (TAKE_PTR (r.hasher));
-      if (strcmp (got, d->digest) != 0)
-        ret = hako_error_set (err, 0, "layer %s: digest mismatch: the blob hashes to %s", d->digest, got);
+      const char *why = r.total != d->size ? "size mismatch" : strcmp (got, d->digest) != 0 ? "digest mismatch" : NULL;
+      if (why)
+        {
+          stats->blob_damaged = true;
+          hako_error_free (*err);
+          *err = NULL;
+          ret = hako_error_set (err, 0, "layer %s: %s: the blob has %lld bytes (of %lld) hashing to %s", d->digest,
+                                why, (long long) r.total, (long long) d->size, got);
+        }
     }
   pull_hasher_free (r.hasher);
   if (ret == 0)

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Build the OCI image layouts hako-pull's tests pull, offline.
 
-    mkimage.py LAYOUT busybox [--probe PATH]   tag busybox: one layer
+    mkimage.py LAYOUT busybox [--probe PATH] [--user U] [--salt S]
+                                               tag busybox: one layer (two with --salt)
     mkimage.py LAYOUT multi                    tag multi: busybox + 3 layers
                                                (gzip, zstd, plain tar) with
                                                whiteouts, opaque dirs, hard
@@ -260,12 +261,22 @@ def main():
     ap.add_argument("--target")
     ap.add_argument("--mb", type=int, default=64)
     ap.add_argument("--tag")
+    ap.add_argument("--user", help="busybox: the config's User")
+    ap.add_argument("--salt", help="busybox: a second layer with /salt holding this (a unique image)")
     a = ap.parse_args()
     lay = Layout(a.layout)
     base = compress(busybox_layer(a.probe), "gzip")
     tag = a.tag or a.kind
     if a.kind == "busybox":
-        write_image(lay, [base], {"Env": BASE_ENV, "Cmd": ["sh"]}, tag)
+        layers = [base]
+        if a.salt:
+            t = Tar()
+            t.file("salt", a.salt + "\n" + "padding " * 4096)
+            layers.append(compress(t.data(), "gzip"))
+        cfg = {"Env": BASE_ENV, "Cmd": ["sh"]}
+        if a.user:
+            cfg["User"] = a.user
+        write_image(lay, layers, cfg, tag)
     elif a.kind in ("multi", "multi-gz"):
         # multi-gz: the same layers, the zstd one as gzip (for umoci 0.4).
         write_image(lay, [base] + multi_layers(a.kind == "multi"), {
@@ -288,11 +299,18 @@ def main():
         ix = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": descs}
         lay.tag(lay.blob(json.dumps(ix).encode(), "application/vnd.oci.image.index.v1+json"), tag)
     elif a.kind == "evil-symlink":
+        # The target also exists inside the image, as an attacker would
+        # arrange: writes through the links must land there.
         t1 = Tar()
+        parts = a.target.strip("/").split("/")
+        for i in range(1, len(parts) + 1):
+            t1.dir("/".join(parts[:i]))
         t1.symlink("escape", a.target)
         t1.symlink("escape2", "../../../../../../../../../.." + a.target)
         t1.symlink("loop", "loop")
         t2 = Tar()
+        t2.whiteout("escape/secret")
+        t2.opaque("escape2")
         t2.file("escape/pwned", "written through an absolute symlink\n")
         t2.file("escape2/pwned2", "written through a relative symlink\n")
         t2.file("/absolute-entry", "an absolute name\n")

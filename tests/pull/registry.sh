@@ -42,8 +42,13 @@ EOF
 	docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
 	echo $! >"$dir/pid"
 	for _ in $(seq 100); do
-		code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" || true)"
-		if [ "$code" = 200 ] || [ "$code" = 401 ]; then
+		if python3 - "$port" <<'PY' 2>/dev/null; then
+import sys, urllib.request, urllib.error
+try:
+    urllib.request.urlopen("http://127.0.0.1:%s/v2/" % sys.argv[1], timeout=1)
+except urllib.error.HTTPError as e:
+    sys.exit(0 if e.code == 401 else 1)
+PY
 			echo "$port" >"$dir/port"
 			echo "$port"
 			exit 0
