@@ -14,6 +14,7 @@ if [ "${1:-}" != "--no-apt" ]; then
 		libcurl4-openssl-dev libarchive-dev libssl-dev libzstd-dev \
 		libmnl-dev libnftables-dev \
 		clang libclang-rt-dev \
+		podman conmon catatonit containerd \
 		docker-registry skopeo umoci apache2-utils zstd \
 		busybox-static bats jq uidmap iproute2 procps psmisc go-md2man >/dev/null
 fi
