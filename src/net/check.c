@@ -64,7 +64,7 @@ check_addresses (net_config_t *c, const net_request_t *req, nl_t *cont, int cont
       net_prefix_t p;
       if (net_prefix_parse (ip->address, &p) < 0)
         {
-          hako_error_set (err, 0, ".prevResult.ips[%zu].address: invalid CIDR `%s`", i, ip->address);
+          hako_error_set (err, 0, "prevResult.ips[%zu].address: invalid CIDR `%s`", i, ip->address);
           ret = -CNI_ERR_INVALID_CONFIG;
           break;
         }
@@ -98,7 +98,7 @@ check_routes (net_config_t *c, nl_t *cont, hako_error_t **err)
       net_addr_t gw = { 0 };
       if (net_prefix_parse (ro->dst, &rt.dst) < 0 || (ro->gw && net_addr_parse (ro->gw, &gw) < 0))
         {
-          hako_error_set (err, 0, ".prevResult.routes[%zu]: invalid dst or gw", i);
+          hako_error_set (err, 0, "prevResult.routes[%zu]: invalid dst or gw", i);
           return -CNI_ERR_INVALID_CONFIG;
         }
       rt.table = ro->table;
@@ -118,7 +118,7 @@ net_check (net_config_t *c, const net_request_t *req, hako_error_t **err)
   const hako_cni_result *prev = c->conf->prev_result;
   if (prev == NULL)
     {
-      hako_error_set (err, 0, ".prevResult: required for CHECK");
+      hako_error_set (err, 0, "prevResult: required for CHECK");
       return -CNI_ERR_INVALID_CONFIG;
     }
   int nsfd = -1;

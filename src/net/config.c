@@ -122,15 +122,16 @@ static int
 range_load (const char *path, const char *subnet, const char *start, const char *end, const char *gw,
             net_range_t *r, hako_error_t **err)
 {
+  char kp[96];
+  snprintf (kp, sizeof kp, "%s.subnet", path);
   if (subnet == NULL || *subnet == '\0')
-    return conf_error (err, CNI_ERR_INVALID_CONFIG, path, "subnet: required property is missing");
+    return conf_error (err, CNI_ERR_INVALID_CONFIG, kp, "required property is missing");
   if (net_prefix_parse (subnet, &r->subnet) < 0)
-    return conf_error (err, CNI_ERR_INVALID_CONFIG, path, "subnet: invalid CIDR `%s`", subnet);
+    return conf_error (err, CNI_ERR_INVALID_CONFIG, kp, "invalid CIDR `%s`", subnet);
   net_prefix_mask (&r->subnet);
   unsigned bits = net_addr_bits (&r->subnet.addr);
   if (r->subnet.len > bits - 2)
-    return conf_error (err, CNI_ERR_INVALID_CONFIG, path, "subnet: network %s too small to allocate from",
-                       subnet);
+    return conf_error (err, CNI_ERR_INVALID_CONFIG, kp, "network %s too small to allocate from", subnet);
   net_addr_t last;
   net_prefix_last (&r->subnet, &last);
   /* Defaults as host-local: from network+1 to the address before the
@@ -152,12 +153,11 @@ range_load (const char *path, const char *subnet, const char *start, const char 
       if (addrs[i].val == NULL || *addrs[i].val == '\0')
         continue;
       net_addr_t a;
+      snprintf (kp, sizeof kp, "%s.%s", path, addrs[i].key);
       if (net_addr_parse (addrs[i].val, &a) < 0)
-        return conf_error (err, CNI_ERR_INVALID_CONFIG, path, "%s: invalid IP address `%s`", addrs[i].key,
-                           addrs[i].val);
+        return conf_error (err, CNI_ERR_INVALID_CONFIG, kp, "invalid IP address `%s`", addrs[i].val);
       if (! net_prefix_contains (&r->subnet, &a))
-        return conf_error (err, CNI_ERR_INVALID_CONFIG, path, "%s: %s is outside the subnet %s", addrs[i].key,
-                           addrs[i].val, subnet);
+        return conf_error (err, CNI_ERR_INVALID_CONFIG, kp, "%s is outside the subnet %s", addrs[i].val, subnet);
       *addrs[i].out = a;
     }
   if (net_addr_cmp (&r->start, &r->end) > 0)
@@ -179,41 +179,41 @@ ipam_load (net_config_t *c, hako_error_t **err)
 {
   hako_cni_ipam *ipam = c->conf->ipam;
   if (ipam == NULL)
-    return conf_error (err, CNI_ERR_INVALID_CONFIG, ".ipam", "required property is missing");
+    return conf_error (err, CNI_ERR_INVALID_CONFIG, "ipam", "required property is missing");
   if (strcmp (ipam->type, "host-local") != 0)
-    return conf_error (err, CNI_ERR_UNSUPPORTED_FIELD, ".ipam.type",
+    return conf_error (err, CNI_ERR_UNSUPPORTED_FIELD, "ipam.type",
                        "unsupported value `%s`: hako-net has host-local built in and no other", ipam->type);
   if (ipam->resolv_conf && *ipam->resolv_conf)
-    return conf_error (err, CNI_ERR_UNSUPPORTED_FIELD, ".ipam.resolvConf",
+    return conf_error (err, CNI_ERR_UNSUPPORTED_FIELD, "ipam.resolvConf",
                        "unsupported field (value `%s`): give the DNS settings in .dns", ipam->resolv_conf);
 
   size_t n = (ipam->subnet ? 1 : 0) + ipam->ranges_len;
   if (n == 0)
-    return conf_error (err, CNI_ERR_INVALID_CONFIG, ".ipam", "needs `subnet` or `ranges`");
+    return conf_error (err, CNI_ERR_INVALID_CONFIG, "ipam", "needs `subnet` or `ranges`");
   c->sets = hako_xcalloc (n, sizeof (*c->sets));
   if (ipam->subnet)
     {
       c->sets[0].ranges = hako_xcalloc (1, sizeof (net_range_t));
       c->sets[0].len = 1;
       c->nsets = 1;
-      int r = range_load (".ipam", ipam->subnet, ipam->range_start, ipam->range_end, ipam->gateway,
+      int r = range_load ("ipam", ipam->subnet, ipam->range_start, ipam->range_end, ipam->gateway,
                           &c->sets[0].ranges[0], err);
       if (r < 0)
         return r;
     }
   else if (ipam->range_start || ipam->range_end || ipam->gateway)
-    return conf_error (err, CNI_ERR_INVALID_CONFIG, ".ipam", "rangeStart, rangeEnd and gateway need `subnet`");
+    return conf_error (err, CNI_ERR_INVALID_CONFIG, "ipam", "rangeStart, rangeEnd and gateway need `subnet`");
   for (size_t i = 0; i < ipam->ranges_len; i++)
     {
       net_range_set_t *set = &c->sets[c->nsets++];
       if (ipam->ranges_lens[i] == 0)
-        return conf_error (err, CNI_ERR_INVALID_CONFIG, ".ipam.ranges", "[%zu]: an empty range set", i);
+        return conf_error (err, CNI_ERR_INVALID_CONFIG, "ipam.ranges", "[%zu]: an empty range set", i);
       set->ranges = hako_xcalloc (ipam->ranges_lens[i], sizeof (net_range_t));
       for (size_t j = 0; j < ipam->ranges_lens[i]; j++)
         {
           hako_cni_ip_range *ir = ipam->ranges[i][j];
           char path[64];
-          snprintf (path, sizeof path, ".ipam.ranges[%zu][%zu]", i, j);
+          snprintf (path, sizeof path, "ipam.ranges[%zu][%zu]", i, j);
           int r = range_load (path, ir->subnet, ir->range_start, ir->range_end, ir->gateway, &set->ranges[j], err);
           set->len = j + 1;
           if (r < 0)
@@ -226,14 +226,14 @@ ipam_load (net_config_t *c, hako_error_t **err)
   for (size_t i = 0; i < c->nsets; i++)
     total += c->sets[i].len;
   if (total > NET_MAX_RANGES)
-    return conf_error (err, CNI_ERR_INVALID_CONFIG, ".ipam", "%zu ranges: at most %d are supported", total,
+    return conf_error (err, CNI_ERR_INVALID_CONFIG, "ipam", "%zu ranges: at most %d are supported", total,
                        NET_MAX_RANGES);
   for (size_t i = 0; i < c->nsets; i++)
     for (size_t j = 0; j < c->sets[i].len; j++)
       for (size_t k = i; k < c->nsets; k++)
         for (size_t l = (k == i ? j + 1 : 0); l < c->sets[k].len; l++)
           if (ranges_overlap (&c->sets[i].ranges[j], &c->sets[k].ranges[l]))
-            return conf_error (err, CNI_ERR_INVALID_CONFIG, ".ipam", "ranges %zu.%zu and %zu.%zu overlap", i, j, k,
+            return conf_error (err, CNI_ERR_INVALID_CONFIG, "ipam", "ranges %zu.%zu and %zu.%zu overlap", i, j, k,
                                l);
 
   c->nroutes = ipam->routes_len;
@@ -243,16 +243,17 @@ ipam_load (net_config_t *c, hako_error_t **err)
       hako_cni_route *ro = ipam->routes[i];
       net_route_t *rt = &c->routes[i];
       char path[48];
-      snprintf (path, sizeof path, ".ipam.routes[%zu]", i);
+      snprintf (path, sizeof path, "ipam.routes[%zu].dst", i);
       if (net_prefix_parse (ro->dst, &rt->dst) < 0)
-        return conf_error (err, CNI_ERR_INVALID_CONFIG, path, "dst: invalid CIDR `%s`", ro->dst);
+        return conf_error (err, CNI_ERR_INVALID_CONFIG, path, "invalid CIDR `%s`", ro->dst);
+      snprintf (path, sizeof path, "ipam.routes[%zu].gw", i);
       net_prefix_mask (&rt->dst);
       if (ro->gw && *ro->gw)
         {
           if (net_addr_parse (ro->gw, &rt->gw) < 0)
-            return conf_error (err, CNI_ERR_INVALID_CONFIG, path, "gw: invalid IP address `%s`", ro->gw);
+            return conf_error (err, CNI_ERR_INVALID_CONFIG, path, "invalid IP address `%s`", ro->gw);
           if (rt->gw.family != rt->dst.addr.family)
-            return conf_error (err, CNI_ERR_INVALID_CONFIG, path, "gw %s and dst %s are of different families",
+            return conf_error (err, CNI_ERR_INVALID_CONFIG, path, "%s and dst %s are of different families",
                                ro->gw, ro->dst);
         }
       rt->mtu = ro->mtu;
@@ -282,7 +283,7 @@ ports_load (net_config_t *c, hako_error_t **err)
       hako_cni_port_mapping *pm = rc->port_mappings[i];
       net_port_t *p = &c->ports[i];
       char path[64];
-      snprintf (path, sizeof path, ".runtimeConfig.portMappings[%zu]", i);
+      snprintf (path, sizeof path, "runtimeConfig.portMappings[%zu]", i);
       p->host = pm->host_port;
       p->container = pm->container_port;
       p->proto = IPPROTO_TCP;
@@ -292,7 +293,7 @@ ports_load (net_config_t *c, hako_error_t **err)
         p->proto = IPPROTO_SCTP;
       if (pm->host_ip && *pm->host_ip && strcmp (pm->host_ip, "0.0.0.0") != 0 && strcmp (pm->host_ip, "::") != 0
           && net_addr_parse (pm->host_ip, &p->host_ip) < 0)
-        return conf_error (err, CNI_ERR_INVALID_CONFIG, path, "hostIP: invalid IP address `%s`", pm->host_ip);
+        return conf_error (err, CNI_ERR_INVALID_CONFIG, path, "invalid hostIP `%s`", pm->host_ip);
       for (size_t j = 0; j < i; j++)
         if (c->ports[j].proto == p->proto && c->ports[j].host == p->host)
           return conf_error (err, CNI_ERR_INVALID_CONFIG, path, "host port %s/%u is published twice",
@@ -335,8 +336,7 @@ refuse_unsupported (const hako_cni_net_conf *n, hako_error_t **err)
   };
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
     if (keys[i].set)
-      return conf_error (err, CNI_ERR_UNSUPPORTED_FIELD, ".", "unsupported field `%s` (set to a non-default value)",
-                         keys[i].key);
+      return conf_error (err, CNI_ERR_UNSUPPORTED_FIELD, keys[i].key, "unsupported field (set to a non-default value)");
   return 0;
 }
 
@@ -345,31 +345,31 @@ conf_check (net_config_t *c, hako_error_t **err)
 {
   hako_cni_net_conf *n = c->conf;
   if (n->cni_version == NULL)
-    return conf_error (err, CNI_ERR_INVALID_CONFIG, ".cniVersion", "required property is missing");
+    return conf_error (err, CNI_ERR_INVALID_CONFIG, "cniVersion", "required property is missing");
   if (! net_version_supported (n->cni_version))
-    return conf_error (err, CNI_ERR_VERSION, ".cniVersion", "unsupported version `%s` (hako-net speaks 0.3.0 to 1.1.0)",
+    return conf_error (err, CNI_ERR_VERSION, "cniVersion", "unsupported version `%s` (hako-net speaks 0.3.0 to 1.1.0)",
                        n->cni_version);
   if (n->name == NULL)
-    return conf_error (err, CNI_ERR_INVALID_CONFIG, ".name", "required property is missing");
+    return conf_error (err, CNI_ERR_INVALID_CONFIG, "name", "required property is missing");
   if (! net_id_valid (n->name))
-    return conf_error (err, CNI_ERR_INVALID_CONFIG, ".name",
+    return conf_error (err, CNI_ERR_INVALID_CONFIG, "name",
                        "`%s` must start with a letter or digit, followed by letters, digits, `_`, `.` or `-`", n->name);
   if (strlen (n->name) > 200)
-    return conf_error (err, CNI_ERR_INVALID_CONFIG, ".name", "longer than 200 characters");
+    return conf_error (err, CNI_ERR_INVALID_CONFIG, "name", "longer than 200 characters");
   if (n->type == NULL)
-    return conf_error (err, CNI_ERR_INVALID_CONFIG, ".type", "required property is missing");
+    return conf_error (err, CNI_ERR_INVALID_CONFIG, "type", "required property is missing");
   c->cni_version = n->cni_version;
   c->name = n->name;
   c->bridge = n->bridge && *n->bridge ? n->bridge : DEFAULT_BRIDGE;
   if (! net_ifname_valid (c->bridge))
-    return conf_error (err, CNI_ERR_INVALID_CONFIG, ".bridge", "`%s` is not a valid interface name", c->bridge);
+    return conf_error (err, CNI_ERR_INVALID_CONFIG, "bridge", "`%s` is not a valid interface name", c->bridge);
   c->is_default_gateway = n->is_default_gateway;
   c->is_gateway = n->is_gateway || n->is_default_gateway;
   c->ip_masq = n->ip_masq;
   c->hairpin = n->hairpin_mode;
   c->mtu = n->mtu;
   if (c->mtu != 0 && c->mtu < 68)
-    return conf_error (err, CNI_ERR_INVALID_CONFIG, ".mtu", "%u is below the IPv4 minimum of 68", c->mtu);
+    return conf_error (err, CNI_ERR_INVALID_CONFIG, "mtu", "%u is below the IPv4 minimum of 68", c->mtu);
   int r = refuse_unsupported (n, err);
   if (r < 0)
     return r;
@@ -379,7 +379,7 @@ conf_check (net_config_t *c, hako_error_t **err)
     {
       if (net_parse_mac (mac, c->mac) < 0)
         return conf_error (err, CNI_ERR_INVALID_CONFIG, n->runtime_config && n->runtime_config->mac
-                                                            ? ".runtimeConfig.mac" : ".mac",
+                                                            ? "runtimeConfig.mac" : "mac",
                            "`%s` is not a unicast MAC address (xx:xx:xx:xx:xx:xx)", mac);
       c->has_mac = true;
     }
@@ -388,7 +388,7 @@ conf_check (net_config_t *c, hako_error_t **err)
     return r;
   for (size_t i = 0; i < c->nsets; i++)
     if (c->sets[i].ranges[0].subnet.addr.family == AF_INET6 && c->mtu != 0 && c->mtu < 1280)
-      return conf_error (err, CNI_ERR_INVALID_CONFIG, ".mtu", "%u is below the IPv6 minimum of 1280", c->mtu);
+      return conf_error (err, CNI_ERR_INVALID_CONFIG, "mtu", "%u is below the IPv6 minimum of 1280", c->mtu);
   r = ports_load (c, err);
   if (r < 0)
     return r;
@@ -396,7 +396,7 @@ conf_check (net_config_t *c, hako_error_t **err)
     for (size_t i = 0; i < n->runtime_config->ips_len; i++)
       {
         char path[48];
-        snprintf (path, sizeof path, ".runtimeConfig.ips[%zu]", i);
+        snprintf (path, sizeof path, "runtimeConfig.ips[%zu]", i);
         r = request_ip (c, n->runtime_config->ips[i], path, err);
         if (r < 0)
           return r;
@@ -423,12 +423,12 @@ net_config_load (const char *data, size_t len, const char *source, bool allow_li
          and version, as a runtime would pass it.  */
       hako_cni_net_conf_list *list = NULL;
       if (! allow_list)
-        r = conf_error (err, CNI_ERR_INVALID_CONFIG, ".plugins",
+        r = conf_error (err, CNI_ERR_INVALID_CONFIG, "plugins",
                         "a configuration list is not a plugin configuration");
       else if (hako_cni_net_conf_list_parse (tree, &root, &list, err) < 0)
         r = -CNI_ERR_INVALID_CONFIG;
       else if (list->plugins_len == 0)
-        r = conf_error (err, CNI_ERR_INVALID_CONFIG, ".plugins", "must not be empty");
+        r = conf_error (err, CNI_ERR_INVALID_CONFIG, "plugins", "must not be empty");
       else
         {
           hako_cni_net_conf_free (c->conf);

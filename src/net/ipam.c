@@ -99,24 +99,29 @@ store_network (const ipam_store_t *s)
 }
 
 /* Create NAME (relative to DIRFD) exclusively, holding TEXT.  Returns 0,
-   1 when it exists, -1 on error.  */
+   1 when it exists, -1 on error.  The file is written unnamed (O_TMPFILE)
+   and linked into place, so that no one, a DEL after a killed ADD
+   included, ever sees it empty.  */
 static int
 create_excl (int dirfd, const char *name, const char *text, hako_error_t **err)
 {
-  int fd = openat (dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0 && errno == EEXIST)
-    return 1;
+  cleanup_free char *dir = hako_xstrdup (name);
+  char *slash = strrchr (dir, '/');
+  if (slash)
+    *slash = '\0';
+  size_t len = strlen (text);
+  cleanup_close int fd = openat (dirfd, slash ? dir : ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0)
     return hako_error_sys (err, "create `%s` in the address store", name);
-  size_t len = strlen (text);
-  ssize_t w = write (fd, text, len);
-  int saved = errno;
-  if (close (fd) < 0 || w != (ssize_t) len)
-    {
-      unlinkat (dirfd, name, 0);
-      return hako_error_set (err, w < 0 ? saved : EIO, "write `%s` in the address store", name);
-    }
-  return 0;
+  if (write (fd, text, len) != (ssize_t) len)
+    return hako_error_sys (err, "write `%s` in the address store", name);
+  char proc[64];
+  snprintf (proc, sizeof proc, "/proc/self/fd/%d", fd);
+  if (linkat (AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW) == 0)
+    return 0;
+  if (errno == EEXIST)
+    return 1;
+  return hako_error_sys (err, "link `%s` into the address store", name);
 }
 
 static bool
