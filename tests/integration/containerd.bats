@@ -99,6 +99,14 @@ task_pid() {
 	ctr_ task ls | awk -v id="$1" '$1 == id {print $2}'
 }
 
+# SIGKILL a task, then delete it and its container.
+task_kill_rm() {
+	ctr_ task kill -s SIGKILL "$1"
+	wait_for task_is "$1" STOPPED
+	ctr_ task rm "$1" >/dev/null
+	ctr_ container rm "$1"
+}
+
 # A unique container id.
 new_id() {
 	echo "t$BATS_TEST_NUMBER-$RANDOM"
@@ -193,10 +201,11 @@ new_id() {
 	id="$(new_id)"
 	cmd="$(printf '%q ' ctr --address "$CTRD/containerd.sock" --namespace "$CTR_NS" run -t --rm \
 		--snapshotter "$CTR_SNAPSHOTTER" --runc-binary "$CLIENTS_DIR/bin/hako" --runc-root "$CTRD/runc" \
-		--fifo-dir "$CTRD/fifo" localhost/bb:latest "$id" sh -c 'tty; [ -t 0 ] && echo stdin-tty; stty size')"
+		--fifo-dir "$CTRD/fifo" localhost/bb:latest "$id" sh -c 'tty; [ -t 0 ] && echo stdin-tty')"
 	run with_timeout 60 script -qec "$cmd" /dev/null </dev/null
 	[ "$status" -eq 0 ]
-	out="$(echo "$output" | tr -d '\r')"
+	out="$(echo "$output" | tr -d '\r' | sed 's/\^@//g')" # script echoes the end of its stdin as ^@
+	echo "$out" # shown when the test fails
 	echo "$out" | grep -q '/dev/pts/0$'
 	echo "$out" | grep -qx stdin-tty
 	clients_calls "$CLIENTS_DIR/bin" | grep -q " create --bundle .* --console-socket .* $id\$"
@@ -207,14 +216,12 @@ new_id() {
 		--fifo-dir "$CTRD/fifo" "$id" sh -c 'tty; echo exec-ok')"
 	run with_timeout 60 script -qec "$cmd" /dev/null </dev/null
 	[ "$status" -eq 0 ]
-	out="$(echo "$output" | tr -d '\r')"
+	out="$(echo "$output" | tr -d '\r' | sed 's/\^@//g')" # script echoes the end of its stdin as ^@
+	echo "$out" # shown when the test fails
 	echo "$out" | grep -q '/dev/pts/[0-9]$'
 	echo "$out" | grep -qx exec-ok
 	clients_calls "$CLIENTS_DIR/bin" | grep -q " exec --process .* --console-socket .* $id\$"
-	ctr_ task kill -s SIGKILL "$id"
-	wait_for task_is "$id" STOPPED
-	ctr_ task rm "$id" >/dev/null
-	ctr_ container rm "$id"
+	task_kill_rm "$id"
 }
 
 @test "containerd: resource limits and a read-only root from ctr run reach the cgroup and the mounts" {
@@ -228,10 +235,7 @@ new_id() {
 	run ctr_ task exec --exec-id e1 --fifo-dir "$CTRD/fifo" "$id" touch /x
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"/x: Read-only file system"* ]]
-	ctr_ task kill -s SIGKILL "$id"
-	wait_for task_is "$id" STOPPED
-	ctr_ task rm "$id" >/dev/null
-	ctr_ container rm "$id"
+	task_kill_rm "$id"
 }
 
 @test "containerd: hako's error reaches ctr through --log (stderr discarded)" {
@@ -250,10 +254,7 @@ new_id() {
 	run ctr_ task exec --exec-id e1 --fifo-dir "$CTRD/fifo" "$id" /nonexistent
 	[ "$status" -ne 0 ]
 	[[ "$output" == *'exec: `/nonexistent`: No such file or directory'* ]]
-	ctr_ task kill -s SIGKILL "$id"
-	wait_for task_is "$id" STOPPED
-	ctr_ task rm "$id" >/dev/null
-	ctr_ container rm "$id"
+	task_kill_rm "$id"
 }
 
 @test "containerd: the config.toml snippet names hako a runc v2 runtime; ctr runs with its BinaryName" {

@@ -145,7 +145,8 @@ ppid_of() { "$PODMAN" inspect -f '{{.State.Pid}}' "$1"; }
 		sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both-ttys; read -r line; echo "got $line"')"
 	run with_timeout 60 script -qec "$cmd" /dev/null <<<"typed-in"
 	[ "$status" -eq 0 ]
-	out="$(echo "$output" | tr -d '\r')"
+	out="$(echo "$output" | tr -d '\r' | sed 's/\^@//g')" # script echoes the end of its stdin as ^@
+	echo "$out" # shown when the test fails
 	echo "$out" | grep -qx '/dev/pts/0'
 	echo "$out" | grep -qx 'both-ttys'
 	echo "$out" | grep -qx 'got typed-in'
@@ -155,8 +156,8 @@ ppid_of() { "$PODMAN" inspect -f '{{.State.Pid}}' "$1"; }
 	c="$output"
 	run with_timeout 60 script -qec "$(printf '%q ' "$PODMAN" exec -it "$c" sh -c 'tty; echo exec-ok')" /dev/null </dev/null
 	[ "$status" -eq 0 ]
-	out="$(echo "$output" | tr -d '\r')"
-	# (script echoes its stdin's end as ^@ before the output)
+	out="$(echo "$output" | tr -d '\r' | sed 's/\^@//g')" # script echoes the end of its stdin as ^@
+	echo "$out" # shown when the test fails
 	echo "$out" | grep -q '/dev/pts/[0-9]$'
 	echo "$out" | grep -qx 'exec-ok'
 	clients_calls "$CLIENTS_DIR/bin" | grep -q " exec .*--tty --console-socket .* $c\$"
@@ -257,6 +258,16 @@ ppid_of() { "$PODMAN" inspect -f '{{.State.Pid}}' "$1"; }
 	[ "${lines[1]}" != 1 ]
 }
 
+@test "podman: --preserve-fds passes a descriptor through conmon and hako" {
+	echo passed-fd >"$BATS_TEST_TMPDIR/fd"
+	run prun --rm --preserve-fds 1 localhost/bb sh -c 'cat <&3' 3<"$BATS_TEST_TMPDIR/fd"
+	[ "$status" -eq 0 ]
+	[ "$output" = passed-fd ]
+	run prun --rm localhost/bb sh -c 'cat <&3' 3<"$BATS_TEST_TMPDIR/fd"
+	[ "$status" -ne 0 ]
+	clients_calls "$CLIENTS_DIR/bin" | grep -q " create .*--preserve-fds 1 "
+}
+
 @test "podman: a short command, many times (no start race)" {
 	for i in $(seq 15); do
 		run prun --rm localhost/bb sh -c 'echo $$'
@@ -293,6 +304,7 @@ ppid_of() { "$PODMAN" inspect -f '{{.State.Pid}}' "$1"; }
 		--version                                                            # info
 		--log-format=json --log FILE create --bundle DIR --pid-file FILE ID
 		--log-format=json --log FILE create --bundle DIR --pid-file FILE --console-socket PATH ID  # run -it
+		--log-format=json --log FILE create --bundle DIR --pid-file FILE --preserve-fds N ID  # --preserve-fds
 		start ID
 		--log-format=json --log FILE exec --pid-file FILE --process FILE --detach ID
 		--log-format=json --log FILE exec --pid-file FILE --process FILE --detach --tty --console-socket PATH ID  # exec -it
