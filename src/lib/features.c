@@ -58,11 +58,14 @@ hako_features_json (char **json, hako_error_t **err)
   l->cgroup = hako_xcalloc (1, sizeof (*l->cgroup));
   l->cgroup->v1 = l->cgroup->has_v1 = true;
   l->cgroup->v2 = l->cgroup->has_v2 = true;
-  l->cgroup->systemd = false;
+  /* cgroup/systemd.c: a transient scope on the system bus; there is no
+     user-bus (rootless systemd) path.  cgroup/resources.c writes
+     linux.resources.rdma on v1 and v2.  */
+  l->cgroup->systemd = true;
   l->cgroup->has_systemd = true;
   l->cgroup->systemd_user = false;
   l->cgroup->has_systemd_user = true;
-  l->cgroup->rdma = false;
+  l->cgroup->rdma = true;
   l->cgroup->has_rdma = true;
 
   l->seccomp = hako_xcalloc (1, sizeof (*l->seccomp));
@@ -90,8 +93,16 @@ hako_features_json (char **json, hako_error_t **err)
   l->selinux = hako_xcalloc (1, sizeof (*l->selinux));
   l->selinux->enabled = hako_selinux_enabled ();
   l->selinux->has_enabled = true;
+  /* Not applied yet, and refused by validate.c: say so.  */
   l->intel_rdt = hako_xcalloc (1, sizeof (*l->intel_rdt));
   l->intel_rdt->has_enabled = true;
+  l->net_devices = hako_xcalloc (1, sizeof (*l->net_devices));
+  l->net_devices->has_enabled = true;
+  l->memory_policy = hako_xcalloc (1, sizeof (*l->memory_policy));
+  l->memory_policy->modes = hako_xcalloc (1, sizeof (char *));
+  l->memory_policy->has_modes = true;
+  l->memory_policy->flags = hako_xcalloc (1, sizeof (char *));
+  l->memory_policy->has_flags = true;
   l->mount_extensions = hako_xcalloc (1, sizeof (*l->mount_extensions));
   l->mount_extensions->idmap = hako_xcalloc (1, sizeof (*l->mount_extensions->idmap));
   l->mount_extensions->idmap->enabled = l->mount_extensions->idmap->has_enabled = true;

@@ -3,6 +3,7 @@
    problem reported at once.  */
 #include <config.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,19 +33,18 @@ hako_validate_bundle (const char *bundle, const char *config_file, char **report
       hako_problems_add (&p, "%s", t);
       hako_error_free (lerr);
     }
+  size_t first = p.len; /* a load error names the file already */
   hako_validate_collect (b->config, b->bundle, b->rootfs, true, &p);
+  const char *name = config_file ? config_file : "config.json";
   size_t need = 1;
   for (size_t i = 0; i < p.len; i++)
-    need += strlen (p.msgs[i]) + 1;
+    need += strlen (name) + 2 + strlen (p.msgs[i]) + 1;
   if (p.len)
     {
       char *out = hako_xmalloc (need);
-      out[0] = '\0';
+      size_t at = 0;
       for (size_t i = 0; i < p.len; i++)
-        {
-          strcat (out, p.msgs[i]);
-          strcat (out, "\n");
-        }
+        at += (size_t) sprintf (out + at, "%s%s%s\n", i < first ? "" : name, i < first ? "" : ": ", p.msgs[i]);
       *report = out;
     }
   int n = (int) p.len;

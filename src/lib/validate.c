@@ -32,6 +32,11 @@ hako_problems_add (hako_problems_t *p, const char *fmt, ...)
   if (vasprintf (&p->msgs[p->len], fmt, ap) < 0)
     abort ();
   va_end (ap);
+  /* Messages quote values from the config: keep a hostile one from
+     writing control characters (a fake log line) into the report.  */
+  for (char *c = p->msgs[p->len]; *c; c++)
+    if ((unsigned char) *c < 0x20 || *c == 0x7f)
+      *c = '?';
   p->len++;
 }
 
@@ -284,17 +289,14 @@ check_linux (const hako_spec_config *c, const char *bundle, bool host, hako_prob
           hako_error_free (e);
         }
     }
+  /* Accepted by the parser but applied nowhere yet: refused, never
+     ignored (features.c reports them as unsupported).  */
   if (l->net_devices && l->net_devices->len > 0)
-    {
-      if (! create[HAKO_NS_NET])
-        hako_problems_add (p, "linux.netDevices: needs a new network namespace");
-    }
-  if (l->intel_rdt && host)
-    {
-      struct stat st;
-      if (stat ("/sys/fs/resctrl/tasks", &st) < 0)
-        hako_problems_add (p, "linux.intelRdt: resctrl is not mounted on this host");
-    }
+    hako_problems_add (p, "linux.netDevices: moving network devices into the container is not supported by this hako");
+  if (l->intel_rdt)
+    hako_problems_add (p, "linux.intelRdt: Intel RDT (resctrl) is not supported by this hako");
+  if (l->memory_policy)
+    hako_problems_add (p, "linux.memoryPolicy: memory policies are not supported by this hako");
   (void) bundle;
 }
 
@@ -315,6 +317,8 @@ hako_validate_collect (const hako_spec_config *c, const char *bundle, const char
     }
   if (c->process)
     check_process (c->process, p);
+  else
+    hako_problems_add (p, "process: required property is missing (the container's process)");
   if (c->hooks)
     {
       const hako_spec_hooks *h = c->hooks;
