@@ -7,7 +7,8 @@ HAKO_NET="${HAKO_NET:-$HAKO_BUILDDIR/hako-net}"
 
 # net_setup: NET_TAG, NET_NAME, NET_BRIDGE, NET_SUBNET (10.231.X.0/24, X
 # free on this host), NET_PREFIX (10.231.X), NET_DATA, NET_CONF (a plugin
-# configuration file) and NET_NS (namespaces made by net_ns).
+# configuration file) and NET_NS_LIST (the namespaces net_ns made, in a
+# file since net_ns runs in command substitutions).
 net_setup() {
 	NET_TAG="$(printf '%04x%02x' $((($$ * 31 + RANDOM) % 65536)) "$BATS_TEST_NUMBER")"
 	NET_NAME="hkt-$NET_TAG"
@@ -23,7 +24,8 @@ net_setup() {
 	NET_SUBNET="$NET_PREFIX.0/24"
 	NET_DATA="$BATS_TEST_TMPDIR/ipam"
 	NET_CONF="$BATS_TEST_TMPDIR/net.json"
-	NET_NS=()
+	NET_NS_LIST="$BATS_TEST_TMPDIR/netns"
+	: >"$NET_NS_LIST"
 	net_conf >"$NET_CONF"
 }
 
@@ -40,7 +42,7 @@ net_conf() {
 net_ns() {
 	local ns="$NET_TAG-$1"
 	ip netns add "$ns"
-	NET_NS+=("$ns")
+	echo "$ns" >>"$NET_NS_LIST"
 	echo "/run/netns/$ns"
 }
 
@@ -89,7 +91,7 @@ net_assert_clean() {
 
 net_teardown() {
 	local ns pid
-	for ns in "${NET_NS[@]}"; do
+	for ns in $(cat "$NET_NS_LIST" 2>/dev/null); do
 		# Processes the test started in its namespaces (httpd, sleep).
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
 			kill -9 "$pid" 2>/dev/null || true

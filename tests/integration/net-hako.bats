@@ -1,0 +1,89 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# The whole story: hako creates each container's network namespace and
+# runs `hako-net hook` as its createRuntime hook (ADD) and poststop hook
+# (DEL), as hako-pull writes them into bundles.  Two busybox httpd
+# containers publish host ports to the same container port.
+
+load helpers
+load net-helpers
+
+setup() {
+	[ -x "$HAKO_NET" ] || skip "hako-net not built"
+	setup_hako
+	net_setup
+	net_conf '.hairpinMode = true' >"$NET_CONF"
+}
+
+teardown() {
+	teardown_hako
+	net_teardown
+}
+
+# web_bundle ID HOST-PORT TEXT: a bundle whose httpd answers TEXT, with
+# hako-net hooks publishing HOST-PORT to port 80.
+web_bundle() {
+	setup_bundle httpd -f -p 80 -h /www
+	mkdir -p "$BUNDLE/rootfs/www"
+	echo "$3" >"$BUNDLE/rootfs/www/index.html"
+	local hook
+	hook="$(jq -n --arg path "$HAKO_NET" --arg conf "$NET_CONF" --arg pub "$2:80/tcp" \
+		'{path: $path, args: ["hako-net", "hook", "--config", $conf, "--publish", $pub]}')"
+	update_config ".hooks = {createRuntime: [$hook], poststop: [$hook]}
+		| .linux.namespaces |= (map(select(.type != \"network\")) + [{type: \"network\"}])"
+	eval "BUNDLE_$1=\$BUNDLE"
+}
+
+pid_of() {
+	hako state "$1" | jq -r .pid
+}
+
+@test "net-hako: two containers publishing 50001 and 50002 to port 80 answer on 127.0.0.1, reach each other and the gateway" {
+	for p in 50001 50002; do
+		! ss -ltn "sport = :$p" | grep -q LISTEN || skip "host port $p is in use"
+		! nft list ruleset 2>/dev/null | grep -q "tcp \. $p :" || skip "host port $p is published already"
+	done
+	web_bundle one 50001 "hello from one"
+	web_bundle two 50002 "hello from two"
+	hako create -b "$BUNDLE_one" "$ID-one" </dev/null >/dev/null
+	hako create -b "$BUNDLE_two" "$ID-two" </dev/null >/dev/null
+	hako start "$ID-one"
+	hako start "$ID-two"
+	pid1="$(pid_of "$ID-one")" pid2="$(pid_of "$ID-two")"
+	a1="$(nsenter --net="/proc/$pid1/ns/net" ip -o -4 addr show dev eth0 | awk '{print $4}' | cut -d/ -f1)"
+	a2="$(nsenter --net="/proc/$pid2/ns/net" ip -o -4 addr show dev eth0 | awk '{print $4}' | cut -d/ -f1)"
+	[[ "$a1" == "$NET_PREFIX".* && "$a2" == "$NET_PREFIX".* && "$a1" != "$a2" ]]
+
+	wait_for bash -c "wget -q -t 1 -T 2 -O /dev/null http://127.0.0.1:50001/"
+	wait_for bash -c "wget -q -t 1 -T 2 -O /dev/null http://127.0.0.1:50002/"
+	[ "$(fetch http://127.0.0.1:50001/)" = "hello from one" ]
+	[ "$(fetch http://127.0.0.1:50002/)" = "hello from two" ]
+	nsenter --net="/proc/$pid1/ns/net" "$BUSYBOX" ping -c 1 -W 2 "$a2"
+	nsenter --net="/proc/$pid2/ns/net" "$BUSYBOX" ping -c 1 -W 2 "$a1"
+	nsenter --net="/proc/$pid1/ns/net" "$BUSYBOX" ping -c 1 -W 2 "$NET_PREFIX.1"
+	nsenter --net="/proc/$pid2/ns/net" "$BUSYBOX" ping -c 1 -W 2 "$NET_PREFIX.1"
+
+	# Stopping and deleting runs poststop: DEL releases everything.
+	hako kill "$ID-one" KILL
+	hako kill "$ID-two" KILL
+	wait_for bash -c "[ \"\$('$HAKO' --root '$HAKO_ROOT' state '$ID-one' | jq -r .status)\" = stopped ]"
+	wait_for bash -c "[ \"\$('$HAKO' --root '$HAKO_ROOT' state '$ID-two' | jq -r .status)\" = stopped ]"
+	hako delete "$ID-one"
+	hako delete "$ID-two"
+	! fetch http://127.0.0.1:50001/
+	net_assert_clean
+}
+
+@test "net-hako: a createRuntime hook that cannot attach the container fails create, leaving nothing" {
+	web_bundle one "$(net_port 9)" "never served"
+	# The second container asks for the host port the first holds.
+	web_bundle two "$(net_port 9)" "never served"
+	hako create -b "$BUNDLE_one" "$ID-one" </dev/null >/dev/null
+	run hako create -b "$BUNDLE_two" "$ID-two" </dev/null
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"already published"* ]]
+	[ ! -e "$HAKO_ROOT/$ID-two" ]
+	[ "$(ls "$NET_DATA/$NET_NAME" | grep -c "^$NET_PREFIX\.")" -eq 1 ]
+	hako delete --force "$ID-one"
+	net_assert_clean
+}
