@@ -238,6 +238,31 @@ new_id() {
 	task_kill_rm "$id"
 }
 
+@test "containerd: env, cwd, bind mount, capabilities, seccomp, a network namespace joined by path" {
+	ns="hako-clients-$$-$RANDOM"
+	ip netns add "$ns"
+	vol="$BATS_TEST_TMPDIR/vol"
+	mkdir -p "$vol"
+	echo from-host >"$vol/in"
+	run crun_ --rm --env FOO=bar --cwd /tmp --mount "type=bind,src=$vol,dst=/data,options=rbind:rw" \
+		--cap-drop CAP_CHOWN --cap-add CAP_SYS_PTRACE --seccomp --with-ns "network:/run/netns/$ns" \
+		localhost/bb:latest "$(new_id)" sh -c 'echo $FOO; pwd; cat /data/in; echo out >/data/out
+			awk "/^(CapEff|Seccomp):/ {print \$2}" /proc/self/status; readlink /proc/self/ns/net'
+	echo "$output" # shown when the test fails
+	inode="$(stat -L -c %i "/run/netns/$ns")"
+	ip netns del "$ns"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = bar ]
+	[ "${lines[1]}" = /tmp ]
+	[ "${lines[2]}" = from-host ]
+	[ "$(cat "$vol/out")" = out ]
+	eff=$((16#${lines[3]}))
+	[ $((eff & 1)) -eq 0 ]       # CHOWN dropped
+	[ $((eff >> 19 & 1)) -eq 1 ] # SYS_PTRACE added
+	[ "${lines[4]}" = 2 ]        # a seccomp filter
+	[ "${lines[5]}" = "net:[$inode]" ]
+}
+
 @test "containerd: hako's error reaches ctr through --log (stderr discarded)" {
 	# The quiet wrapper drops hako's stderr: the shim can only have the
 	# message from the --log-format json file.

@@ -116,6 +116,13 @@ prun() {
 	[ "$(stat -c %u "$vol/g")" = "$RL_UID" ]
 }
 
+@test "rootless podman: --userns=keep-id (hako makes a user namespace inside podman's)" {
+	run prun --rm --userns=keep-id localhost/bb sh -c 'id -u; cat /proc/self/uid_map'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$RL_UID" ]
+	echo "$output" | grep -Eq "^ +$RL_UID +0 +1\$"
+}
+
 @test "rootless podman: hako's error for a missing binary reaches the user (127)" {
 	run -127 prun --rm localhost/bb /nonexistent
 	[[ "$output" == *'exec: `/nonexistent`: No such file or directory'* ]]
