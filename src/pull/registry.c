@@ -30,6 +30,7 @@ struct registry
   bool basic;  /* the registry asked for basic auth */
   bool tls_verify;
   bool progress;
+  CURLcode last; /* of the last transfer */
   char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -178,7 +179,7 @@ do_get (registry_t *r, const char *url, const char *accept, bool use_auth, struc
   curl_easy_setopt (r->curl, CURLOPT_HEADERDATA, s);
   curl_easy_setopt (r->curl, CURLOPT_XFERINFODATA, s);
   r->errbuf[0] = '\0';
-  CURLcode rc = curl_easy_perform (r->curl);
+  CURLcode rc = r->last = curl_easy_perform (r->curl);
   curl_easy_setopt (r->curl, CURLOPT_HTTPHEADER, NULL);
   curl_slist_free_all (hdrs);
   curl_easy_getinfo (r->curl, CURLINFO_RESPONSE_CODE, &s->status);
@@ -452,7 +453,9 @@ registry_open (const pull_ref_t *ref, const pull_opts_t *o, registry_t **out, ha
   cleanup_free char *url = hako_strdup_printf ("%s/v2/", r->base);
   if (do_get (r, url, NULL, false, &s, &https_err) < 0)
     {
-      if (! http_ok || pull_interrupted)
+      /* A server that speaks TLS with a certificate we do not trust is
+         not a plain-HTTP server: say so rather than try HTTP.  */
+      if (! http_ok || pull_interrupted || r->last == CURLE_PEER_FAILED_VERIFICATION)
         {
           *err = TAKE_PTR (https_err);
           hako_error_prefix (err, "cannot reach registry %s", ref->domain);

@@ -507,3 +507,63 @@ teardown() {
 	run hako run -b "$B" "$ID"
 	[ "$output" = given ]
 }
+
+@test "pull: HTTPS: an untrusted certificate is refused, --tls-verify=false accepts it" {
+	local dir="$PULL_DIR/regtls" port
+	port="$("$PULL_HELPERS/registry.sh" start "$dir" tls)"
+	skopeo copy -q --dest-tls-verify=false "oci:$LAYOUT:busybox" "docker://127.0.0.1:$port/t/busybox:1" >/dev/null
+	run hpull "127.0.0.1:$port/t/busybox:1" "$B"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot reach registry 127.0.0.1:$port: https://127.0.0.1:$port/v2/: SSL certificate problem: self-signed certificate"* ]]
+	nothing_left "$B" 0
+	hpull --tls-verify=false "127.0.0.1:$port/t/busybox:1" "$B"
+	"$PULL_HELPERS/registry.sh" stop "$dir"
+	same_as_umoci "$B/rootfs" busybox
+}
+
+@test "pull: references as users write them, with docker.io's defaults" {
+	local ref want
+	for ref in "busybox|docker.io/library/busybox:latest" "alpine:3.19|docker.io/library/alpine:3.19" \
+		"hashicorp/http-echo|docker.io/hashicorp/http-echo:latest" \
+		"docker://index.docker.io/library/busybox|docker.io/library/busybox:latest" \
+		"localhost:5000/team/app:tag|localhost:5000/team/app:tag" \
+		"registry.example.com/a/b/c|registry.example.com/a/b/c:latest" \
+		"busybox:1@sha256:$(printf '%064d' 1)|docker.io/library/busybox@sha256:$(printf '%064d' 1)"; do
+		want="${ref#*|}"
+		run hpull --pull never "${ref%%|*}" "$B"
+		[ "$status" -eq 1 ]
+		[[ "$output" == "hako-pull: $want is not in the cache"* ]] || fail "${ref%%|*}: $output"
+	done
+	for ref in "Busybox" "a//b" "a/-x" "host:port/x" "busybox:" "busybox@md5:00"; do
+		run hpull --pull never "$ref" "$B"
+		[ "$status" -eq 1 ]
+		[[ "$output" == "hako-pull: image reference \`$ref\`: "* ]] || fail "$ref: $output"
+	done
+	nothing_left "$B" 0
+}
+
+@test "pull: an interrupted pull leaves nothing behind" {
+	python3 "$PULL_HELPERS/mkimage.py" "$PULL_DIR/biglayout" big --mb 48
+	skopeo copy -q --dest-tls-verify=false "oci:$PULL_DIR/biglayout:big" "docker://$REG/test/big:1" >/dev/null
+	local pid status=0
+	"$HAKO_PULL" --cache "$CACHE" "$REG/test/big:1" "$B" &
+	pid=$!
+	sleep 0.3
+	kill -INT "$pid"
+	wait "$pid" || status=$?
+	[ "$status" -ne 0 ] || skip "the pull finished before the signal"
+	[ "$status" -eq 130 ]
+	nothing_left "$B" 0
+	# While extracting: from the cache.
+	hpull "$REG/test/big:1" "$B"
+	rm -rf "$B"
+	"$HAKO_PULL" --cache "$CACHE" "$REG/test/big:1" "$B" &
+	pid=$!
+	sleep 0.2
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -ne 0 ] || skip "the pull finished before the signal"
+	[ "$status" -eq 143 ]
+	nothing_left "$B" 4
+}

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # A private Debian docker-registry on 127.0.0.1 for hako-pull's tests.
-#   registry.sh start DIR [USER:PASSWORD]   config, storage and pid under DIR; prints the port
-#   registry.sh stop DIR                    stops it (only the one started in DIR)
-# With USER:PASSWORD the registry wants basic auth (htpasswd, bcrypt).
+#   registry.sh start DIR [USER:PASSWORD|tls]  config, storage and pid under DIR; prints the port
+#   registry.sh stop DIR                       stops it (only the one started in DIR)
+# With USER:PASSWORD the registry wants basic auth (htpasswd, bcrypt); with
+# tls it serves HTTPS with a self-signed certificate for 127.0.0.1.
 set -eu
 cmd="$1"
 dir="$2"
@@ -17,7 +18,16 @@ start)
 	mkdir -p "$dir/storage"
 	port="$(free_port)"
 	auth=""
-	if [ $# -ge 3 ]; then
+	tls=""
+	scheme=http
+	if [ "${3:-}" = tls ]; then
+		openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+			-addext subjectAltName=IP:127.0.0.1 -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+		tls="  tls:
+    certificate: $dir/cert.pem
+    key: $dir/key.pem"
+		scheme=https
+	elif [ $# -ge 3 ]; then
 		htpasswd -Bbn "${3%%:*}" "${3#*:}" >"$dir/htpasswd" 2>/dev/null
 		auth="auth:
   htpasswd:
@@ -37,15 +47,17 @@ storage:
     enabled: true
 http:
   addr: 127.0.0.1:$port
+$tls
 $auth
 EOF
 	docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
 	echo $! >"$dir/pid"
 	for _ in $(seq 100); do
-		if python3 - "$port" <<'PY' 2>/dev/null; then
-import sys, urllib.request, urllib.error
+		if python3 - "$scheme" "$port" <<'PY' 2>/dev/null; then
+import ssl, sys, urllib.request, urllib.error
 try:
-    urllib.request.urlopen("http://127.0.0.1:%s/v2/" % sys.argv[1], timeout=1)
+    urllib.request.urlopen("%s://127.0.0.1:%s/v2/" % tuple(sys.argv[1:3]), timeout=1,
+                           context=ssl._create_unverified_context())
 except urllib.error.HTTPError as e:
     sys.exit(0 if e.code == 401 else 1)
 PY
