@@ -39,11 +39,33 @@ hako_selinux_enabled (void)
   return stat ("/sys/fs/selinux/enforce", &st) == 0;
 }
 
+/* Whether the AppArmor profile NAME is loaded, from the list securityfs
+   gives ("name (mode)" a line).  Unknown (true) when the list cannot be
+   read, or for stacked, namespaced or hat names: the kernel decides.  */
+static bool
+apparmor_profile_loaded (const char *name)
+{
+  if (strcmp (name, "unconfined") == 0 || strstr (name, "//") || name[0] == ':')
+    return true;
+  cleanup_fclose FILE *f = fopen ("/sys/kernel/security/apparmor/profiles", "re");
+  if (f == NULL)
+    return true;
+  size_t n = strlen (name);
+  char line[4096];
+  while (fgets (line, sizeof line, f))
+    if (strncmp (line, name, n) == 0 && strncmp (line + n, " (", 2) == 0)
+      return true;
+  return false;
+}
+
 int
 hako_lsm_check (const char *apparmor, const char *selinux, const char *mount_label, hako_error_t **err)
 {
   if (apparmor && apparmor[0] && ! hako_apparmor_enabled ())
     return hako_error_set (err, 0, "process.apparmorProfile: `%s` asked for, but AppArmor is not enabled on this host",
+                           apparmor);
+  if (apparmor && apparmor[0] && ! apparmor_profile_loaded (apparmor))
+    return hako_error_set (err, ENOENT, "process.apparmorProfile: the profile `%s` is not loaded (apparmor_parser)",
                            apparmor);
   if (selinux && selinux[0] && ! hako_selinux_enabled ())
     return hako_error_set (err, 0, "process.selinuxLabel: `%s` asked for, but SELinux is not enabled on this host",

@@ -449,3 +449,8 @@ start_listener() {
 	[ "$(field Seccomp)" = 2 ]
 	[ "$(field unshare)" != 0 ]
 }
+
+@test "seccomp: contrib/seccomp/default.json is what gen-default.py writes" {
+	command -v python3 >/dev/null || skip "no python3"
+	python3 "$TESTS_DIR/../contrib/seccomp/gen-default.py" | cmp - "$TESTS_DIR/../contrib/seccomp/default.json"
+}
