@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,7 +152,7 @@ ensure_bridge (struct add_state *s, hako_error_t **err)
                       s->bridge.kind[0] ? s->bridge.kind : "device without a kind");
       return -CNI_ERR_LINK;
     }
-  else if (! (s->bridge.flags & 1 /* IFF_UP */) && nl_link_up (&s->host, s->bridge.index, err) < 0)
+  else if (! (s->bridge.flags & IFF_UP) && nl_link_up (&s->host, s->bridge.index, err) < 0)
     return -CNI_ERR_LINK;
 
   if (c->is_gateway)
