@@ -250,9 +250,13 @@ def variant(name, fn):
 variant("huge-env", lambda c: c["process"].__setitem__("env", ["A=" + "x" * 100] * 200000))
 variant("huge-masked", lambda c: c["linux"].__setitem__("maskedPaths", ["/proc/m%d" % i for i in range(300000)] + ["relative"]))
 variant("deep-path", lambda c: c["mounts"].append({"destination": "/" + "/".join(["d"] * 2100), "type": "tmpfs", "source": "tmpfs"}))
-variant("overflow-u64", lambda c: None)
-put("overflow-u64", json.dumps(base).replace('"linux": {', '"linux": {"resources": {"cpu": {"shares": 18446744073709551616}},', 1))
-put("overflow-i64", json.dumps(base).replace('"linux": {', '"linux": {"resources": {"memory": {"limit": 9223372036854775808}},', 1))
+def raw(name, where, value):
+    c = json.loads(json.dumps(base))
+    c["linux"]["resources"] = {where[0]: {where[1]: "@@"}}
+    put(name, json.dumps(c).replace('"@@"', value))
+raw("overflow-u64", ("cpu", "shares"), "18446744073709551616")
+raw("overflow-i64", ("memory", "limit"), "9223372036854775808")
+raw("float-for-int", ("pids", "limit"), "1.5")
 put("negative-uid", json.dumps(base).replace('"uid": 0', '"uid": -1', 1))
 put("invalid-utf8", json.dumps(base).replace('"hostname": "hako"', '"hostname": "\xff\xfe"').encode("latin-1"))
 put("nul-escape", json.dumps(base).replace('"hostname": "hako"', '"hostname": "a\\u0000b"'))
