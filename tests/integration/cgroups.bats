@@ -399,6 +399,21 @@ cpu_usage_us() {
 	hako delete --force "$ID"
 }
 
+@test "cgroups, any layout: update with checkBeforeUpdate refuses a limit below the usage" {
+	update_config '.process.args = ["sh","-c","x=$(yes aaaaaaaaaaaaaaa | head -c 24000000); sleep 100; echo ${#x}"]'
+	start_container
+	wait_for bash -c "[ \$(cat '$(cg memory)/memory.$([ "$LAYOUT" = v2 ] && echo current || echo usage_in_bytes)') -gt 20000000 ]"
+	run bash -c "echo '{\"memory\": {\"limit\": 8388608, \"checkBeforeUpdate\": true}}' | '$HAKO' --root '$HAKO_ROOT' update -r - '$ID'"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"linux.resources.memory.limit"*"checkBeforeUpdate"* ]]
+	if [ "$LAYOUT" = v2 ]; then
+		[ "$(cat "$(cg memory)/memory.max")" = max ]
+	else
+		[ "$(cat "$(cg memory)/memory.limit_in_bytes")" -gt 1000000000 ]
+	fi
+	hako delete --force "$ID"
+}
+
 @test "cgroups: pause freezes a busy loop, resume thaws it; the state says paused" {
 	update_config '.process.args = ["probe","busyloop"]'
 	start_container
@@ -486,6 +501,28 @@ cpu_usage_us() {
 	mkdir "$(cg pids)/sub" "$(cg memory)/sub" "$(cg memory)/sub/deeper"
 	echo "$pid" >"$(cg pids)/sub/cgroup.procs"
 	hako delete --force "$ID"
+	assert_no_leftovers "$ID"
+}
+
+@test "cgroups, any layout: rootless runs without the cgroups it may not create; limits are an error" {
+	command -v setpriv >/dev/null || skip "no setpriv"
+	[ "$(cat /proc/sys/user/max_user_namespaces)" -gt 0 ] || skip "no user namespaces"
+	d="$(mktemp -d /tmp/hako-rootless.XXXXXX)"
+	cp -a "$BUNDLE/rootfs" "$d/rootfs"
+	(cd "$d" && "$HAKO" spec --rootless)
+	jq '.process.terminal = false | .process.args = ["probe","pid"]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 1000, "size": 1}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 1000, "size": 1}]' "$d/config.json" >"$d/c" && mv "$d/c" "$d/config.json"
+	chown -R 1000:1000 "$d"
+	run setpriv --reuid=1000 --regid=1000 --clear-groups env HOME="$d" "$HAKO" --root "$d/state" run -b "$d" "$ID"
+	[ "$status" -eq 0 ] || { rm -rf "$d"; fail "$output"; }
+	[[ "$output" == *"rootless: cannot use cgroups"* ]]
+	[ "$(field pid)" = 1 ]
+	jq '.linux.resources = {"memory": {"limit": 67108864}}' "$d/config.json" >"$d/c" && mv "$d/c" "$d/config.json"
+	run setpriv --reuid=1000 --regid=1000 --clear-groups env HOME="$d" "$HAKO" --root "$d/state" run -b "$d" "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"rootless: cannot apply linux.resources"* ]]
+	rm -rf "$d"
 	assert_no_leftovers "$ID"
 }
 

@@ -325,7 +325,10 @@ hako_cgroup_create (const struct hako_cgroup_request *req, hako_st_cgroup **out,
       if (created)
         hako_cgroup_destroy (cg, NULL);
       hako_st_cgroup_free (cg);
-      if (req->rootless && permission_error (*err) && ! (req->resources && hako_cgroup_sections (req->resources) & ~(unsigned) CG_DEVICES))
+      bool limits = req->resources && (hako_cgroup_sections (req->resources) & ~(unsigned) CG_DEVICES);
+      if (req->rootless && permission_error (*err) && limits)
+        hako_error_prefix (err, "rootless: cannot apply linux.resources");
+      else if (req->rootless && permission_error (*err))
         {
           /* crun's rule: without limits to apply, a rootless container
              runs in the caller's cgroup when it may not make its own.  */

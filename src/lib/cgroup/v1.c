@@ -145,6 +145,7 @@ hako_cgroup_v1_prepare (hako_st_cgroup *cg, const char *rel, bool rootless, bool
   cg->paths = hako_xcalloc (1, sizeof (*cg->paths));
   cg->paths->keys = hako_xcalloc (n + 1, sizeof (char *));
   cg->paths->values = hako_xcalloc (n + 1, sizeof (char *));
+  char skipped[512] = "";
   for (size_t i = 0; i < n; i++)
     {
       bool made = false;
@@ -154,7 +155,8 @@ hako_cgroup_v1_prepare (hako_st_cgroup *cg, const char *rel, bool rootless, bool
           /* crun's rule: rootless skips the hierarchies it may not use. */
           if (rootless && permission_error (e->status))
             {
-              hako_warn ("rootless: skipping the %s cgroup: %s", h[i].name, e->msg);
+              size_t len = strlen (skipped);
+              snprintf (skipped + len, sizeof skipped - len, "%s%s", len ? " " : "", h[i].name);
               hako_error_free (e);
               continue;
             }
@@ -174,6 +176,8 @@ hako_cgroup_v1_prepare (hako_st_cgroup *cg, const char *rel, bool rootless, bool
     }
   if (cg->paths->len == 0)
     return hako_error_set (err, EACCES, "no cgroup v1 hierarchy is writable");
+  if (skipped[0])
+    hako_warn ("rootless: no permission to create `%s` in the %s cgroup hierarchies: running outside them", rel, skipped);
   return 0;
 }
 

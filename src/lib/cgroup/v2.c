@@ -192,6 +192,9 @@ apply_memory (const char *dir, const hako_spec_memory *m, hako_error_t **err)
     }
   if (m->has_reservation && set_max (dir, "memory.low", m->reservation, "linux.resources.memory.reservation", err) < 0)
     return -1;
+  /* runc ignores it too: kernel memory is part of memory.max on v2.  */
+  if (m->has_kernel)
+    hako_warn ("linux.resources.memory.kernel: no separate kernel memory limit on cgroup v2, not applied");
   return 0;
 }
 
