@@ -93,8 +93,13 @@ cli_parse (const char *cmd, int argc, char **argv, const struct cli_opt *opts, i
       if (options_done || a[0] != '-' || a[1] == '\0')
         {
           out->args[out->nargs++] = a;
-          if (stop_at > 0 && out->nargs >= stop_at)
-            options_done = true;
+          if (stop_at > 0 && out->nargs == stop_at && ! options_done)
+            {
+              options_done = true;
+              /* `exec ID -- CMD`, `ps ID -- PS-ARGS`: the separator is ours. */
+              if (i + 1 < argc && strcmp (argv[i + 1], "--") == 0)
+                i++;
+            }
           continue;
         }
       if (strcmp (a, "--") == 0)

@@ -228,6 +228,17 @@ has_hooks (hako_spec_hook *const *h, size_t n)
   return n > 0;
 }
 
+/* Fault injection for the tests: HAKO_TEST_CRASH_AT=STEP kills hako by
+   SIGKILL at that step, as a crash would, so that they can check what
+   state reports and that delete --force removes everything.  */
+static void
+crash_point (const char *step)
+{
+  const char *at = getenv ("HAKO_TEST_CRASH_AT");
+  if (at && strcmp (at, step) == 0)
+    raise (SIGKILL);
+}
+
 /* Everything a create made, undone in reverse; used on every failure path
    and by delete.  Missing pieces are fine.  */
 static void
@@ -428,9 +439,16 @@ do_create (hako_context_t *ctx, const struct hako_create_options *o, bool run_mo
   r->rec = record_new (o->id, r->bundle, ctx);
   r->rec->new_pid_namespace = init->ns.create[HAKO_NS_PID];
   r->rec->has_new_pid_namespace = true;
-  int rc = hako_state_write_file (r->dir, HAKO_CONFIG_FILE, r->bundle->config_json, r->bundle->config_len, err);
+  /* The marker makes state say "creating" until the init is ready.  */
+  int rc = 0, mfd = openat (r->dir->dirfd, HAKO_CREATING_FILE, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (mfd < 0)
+    rc = hako_error_sys (err, "create `%s/%s`", r->dir->path, HAKO_CREATING_FILE);
+  else
+    close (mfd);
   if (rc == 0)
-    rc = hako_state_write (r->dir, r->rec, err);
+    rc = hako_state_write_file (r->dir, HAKO_CONFIG_FILE, r->bundle->config_json, r->bundle->config_len, err);
+  if (rc == 0)
+    crash_point ("after-claim");
 
   /* 3. The cgroup, with its limits, before the child exists.  */
   if (rc == 0)
@@ -446,6 +464,12 @@ do_create (hako_context_t *ctx, const struct hako_create_options *o, bool run_mo
       };
       rc = hako_cgroup_create (&req, &r->rec->cgroup, err);
     }
+  /* The record right after the cgroup exists, so that a crash from here
+     on leaves what delete --force needs to remove it.  */
+  if (rc == 0)
+    rc = hako_state_write (r->dir, r->rec, err);
+  if (rc == 0)
+    crash_point ("after-cgroup");
   init->cgroup = r->rec->cgroup;
   init->state_dirfd = r->dir ? r->dir->dirfd : -1;
   if (rc == 0 && ! run_mode)
@@ -467,9 +491,15 @@ do_create (hako_context_t *ctx, const struct hako_create_options *o, bool run_mo
       init->sync_fd = -1;
     }
   if (rc == 0)
+    crash_point ("after-spawn");
+  if (rc == 0)
     rc = drive_init (r, err);
+  if (rc == 0)
+    crash_point ("after-ready");
   if (rc == 0 && o->pid_file)
     rc = write_pid_file (o->pid_file, r->pid, err);
+  if (rc == 0 && unlinkat (r->dir->dirfd, HAKO_CREATING_FILE, 0) < 0)
+    rc = hako_error_sys (err, "remove `%s/%s`", r->dir->path, HAKO_CREATING_FILE);
   if (rc < 0)
     {
       if (r->pid > 0 && r->rec->pid > 0 && r->rec->pid != r->pid)
@@ -577,6 +607,7 @@ hako_container_start (hako_context_t *ctx, const char *id, hako_error_t **err)
     rc = hako_sync_send (sock, SYNC_START, state, strlen (state), -1, err);
   if (rc == 0)
     {
+      crash_point ("after-start-request");
       /* From now on the container is running (or failed to): the socket
          file marks the created state.  */
       unlinkat (d->dirfd, HAKO_START_SOCKET, 0);
@@ -762,9 +793,8 @@ wait_status (pid_t pid, int *status)
 /* The foreground: forward signals to the init, relay the terminal, reap
    orphans (we are a subreaper), until the init exits.  */
 static int
-foreground_wait (pid_t init_pid, int master, int sigfd, int *status)
+foreground_wait (pid_t init_pid, struct hako_relay *relay, int sigfd, int *status)
 {
-  struct hako_relay *relay = master >= 0 ? hako_relay_new (master) : NULL;
   int rc = -1;
   for (;;)
     {
@@ -794,9 +824,6 @@ foreground_wait (pid_t init_pid, int master, int sigfd, int *status)
               }
           if (done)
             {
-              /* Drain what the container wrote last.  */
-              while (relay && hako_relay_step (relay, -1, 0) > 0)
-                ;
               rc = 0;
               break;
             }
@@ -809,7 +836,6 @@ foreground_wait (pid_t init_pid, int master, int sigfd, int *status)
         }
       kill (init_pid, (int) si.ssi_signo);
     }
-  hako_relay_free (relay);
   return rc;
 }
 
@@ -840,6 +866,9 @@ hako_container_run (hako_context_t *ctx, const struct hako_create_options *o, in
       if (sigfd < 0)
         rc = hako_error_sys (err, "signalfd");
     }
+  /* The terminal in raw mode and its size on the pty before the process
+     starts (the relay's end drains the last output and restores it).  */
+  struct hako_relay *relay = rc == 0 && foreground && r.console_master >= 0 ? hako_relay_new (r.console_master) : NULL;
   if (rc == 0)
     {
       cleanup_free char *state = hako_state_json (r.rec, HAKO_STATUS_CREATED, false);
@@ -849,14 +878,11 @@ hako_container_run (hako_context_t *ctx, const struct hako_create_options *o, in
       if (rc == 0)
         rc = run_poststart (r.rec, r.bundle->config, err);
       if (rc < 0)
-        {
-          undo_create (r.dir, r.rec, r.pid);
-          create_result_clear (&r);
-          return -1;
-        }
+        undo_create (r.dir, r.rec, r.pid);
     }
   if (rc < 0)
     {
+      hako_relay_free (relay);
       create_result_clear (&r);
       if (foreground)
         sigprocmask (SIG_SETMASK, &old, NULL);
@@ -873,8 +899,9 @@ hako_container_run (hako_context_t *ctx, const struct hako_create_options *o, in
     }
   close (r.sync_fd);
   r.sync_fd = -1;
-  if (foreground_wait (r.pid, r.console_master, sigfd, status) < 0)
+  if (foreground_wait (r.pid, relay, sigfd, status) < 0)
     wait_status (r.pid, status);
+  hako_relay_free (relay);
   if (! o->keep)
     {
       hako_error_t *derr = NULL;

@@ -348,6 +348,8 @@ hako_state_status (hako_container_dir_t *d, const hako_st_record *rec)
     return hako_state_lock_busy (d) ? HAKO_STATUS_CREATING : HAKO_STATUS_STOPPED;
   if (! hako_process_alive ((pid_t) rec->pid, rec->pid_start))
     return HAKO_STATUS_STOPPED;
+  if (faccessat (d->dirfd, HAKO_CREATING_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return HAKO_STATUS_CREATING;
   if (faccessat (d->dirfd, HAKO_START_SOCKET, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return HAKO_STATUS_CREATED;
   if (hako_cgroup_is_frozen (rec->cgroup))

@@ -14,6 +14,8 @@
 #define HAKO_STATE_FILE "state.json"
 #define HAKO_CONFIG_FILE "config.json"
 #define HAKO_START_SOCKET "start.sock"
+/* Present from the claim of the id until the init is ready: "creating". */
+#define HAKO_CREATING_FILE "creating"
 
 enum hako_status
 {

@@ -154,7 +154,10 @@ struct hako_relay
   bool raw;
   struct termios saved;
   bool stdin_open;
+  bool master_open;   /* false once the last slave is closed (EIO) */
 };
+
+static int copy_once (int from, int to);
 
 struct hako_relay *
 hako_relay_new (int master)
@@ -162,6 +165,7 @@ hako_relay_new (int master)
   struct hako_relay *r = hako_xcalloc (1, sizeof (*r));
   r->master = master;
   r->stdin_open = true;
+  r->master_open = true;
   if (isatty (0) && tcgetattr (0, &r->saved) == 0)
     {
       struct termios raw = r->saved;
@@ -179,6 +183,13 @@ hako_relay_free (struct hako_relay *r)
 {
   if (r == NULL)
     return;
+  /* What the container wrote last, still buffered in the master.  */
+  while (r->master_open)
+    {
+      struct pollfd p = { r->master, POLLIN, 0 };
+      if (poll (&p, 1, 0) <= 0 || ! (p.revents & (POLLIN | POLLHUP | POLLERR)) || copy_once (r->master, 1) <= 0)
+        break;
+    }
   if (r->raw)
     tcsetattr (0, TCSANOW, &r->saved);
   free (r);
@@ -187,8 +198,9 @@ hako_relay_free (struct hako_relay *r)
 void
 hako_relay_resize (struct hako_relay *r)
 {
+  /* A terminal that knows no size (0x0) leaves process.consoleSize.  */
   struct winsize ws;
-  if (ioctl (0, TIOCGWINSZ, &ws) == 0)
+  if (ioctl (0, TIOCGWINSZ, &ws) == 0 && (ws.ws_row || ws.ws_col))
     ioctl (r->master, TIOCSWINSZ, &ws);
 }
 
@@ -214,15 +226,21 @@ copy_once (int from, int to)
 int
 hako_relay_step (struct hako_relay *r, int extra_fd, int timeout_ms)
 {
-  struct pollfd p[3] = { { r->master, POLLIN, 0 }, { r->stdin_open ? 0 : -1, POLLIN, 0 }, { extra_fd, POLLIN, 0 } };
+  /* A master whose slaves are all closed polls as hung up for ever: it
+     leaves the set, and the caller still hears about EXTRA_FD.  */
+  struct pollfd p[3] = { { r->master_open ? r->master : -1, POLLIN, 0 },
+                         { r->stdin_open ? 0 : -1, POLLIN, 0 },
+                         { extra_fd, POLLIN, 0 } };
   int n = poll (p, 3, timeout_ms);
   if (n < 0)
     return errno == EINTR ? 0 : -1;
   if (p[0].revents & (POLLIN | POLLHUP | POLLERR))
     if (copy_once (r->master, 1) < 0)
-      return -1;
-  if (p[1].revents & (POLLIN | POLLHUP))
+      r->master_open = false;
+  if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
     if (copy_once (0, r->master) < 0)
       r->stdin_open = false;
-  return (p[2].revents & POLLIN) ? 1 : 0;
+  if (p[2].revents & POLLIN)
+    return 1;
+  return r->master_open ? 0 : -1;
 }

@@ -24,9 +24,11 @@ int hako_console_send (int sock, int master, hako_error_t **err);
    is drained.  */
 struct hako_relay;
 struct hako_relay *hako_relay_new (int master);
+/* Copies what is left in the master, then restores the terminal.  */
 void hako_relay_free (struct hako_relay *r);
-/* One round of relaying; wait up to TIMEOUT_MS.  Returns -1 when the
-   master is closed.  */
+/* One round of relaying; wait up to TIMEOUT_MS.  Returns 1 when EXTRA_FD
+   is readable, else -1 once the master is closed (every slave gone), else
+   0.  */
 int hako_relay_step (struct hako_relay *r, int extra_fd, int timeout_ms);
 void hako_relay_resize (struct hako_relay *r);
 

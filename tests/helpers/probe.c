@@ -510,6 +510,27 @@ run1 (int argc, char **argv)
           }
       printf ("\n");
     }
+  else if (strcmp (cmd, "keyring") == 0)
+    {
+      /* The session keyring's description: type;uid;gid;perm;name.  */
+      char buf[256];
+      long r = syscall (SYS_keyctl, 6 /* KEYCTL_DESCRIBE */, -3 /* KEY_SPEC_SESSION_KEYRING */, buf, sizeof buf);
+      if (r < 0)
+        printf ("keyring=error errno=%d\n", errno);
+      else
+        {
+          buf[sizeof buf - 1] = 0;
+          const char *name = strrchr (buf, ';');
+          printf ("keyring=%s\n", name ? name + 1 : buf);
+        }
+    }
+  else if (strcmp (cmd, "clock") == 0)
+    {
+      struct timespec m, b;
+      clock_gettime (CLOCK_MONOTONIC, &m);
+      clock_gettime (CLOCK_BOOTTIME, &b);
+      printf ("monotonic=%lld\nboottime=%lld\n", (long long) m.tv_sec, (long long) b.tv_sec);
+    }
   else if (strcmp (cmd, "oom") == 0)
     return cat_file ("/proc/self/oom_score_adj");
   else if (strcmp (cmd, "exe-attack") == 0 && argc > 1)
