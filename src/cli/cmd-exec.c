@@ -105,8 +105,9 @@ cmd_exec (hako_context_t *ctx, int argc, char **argv)
       return 0;
     }
   struct cli_parsed p;
+  /* Usage errors exit 1 as runc's do; 255 is for an exec that failed.  */
   if (cli_parse ("exec", argc, argv, exec_opts, 1, &p) < 0)
-    return 255;
+    return 1;
   int rc = 0;
   if (p.nargs < 1)
     rc = cli_usage_error ("exec", "a container id is required");
@@ -117,7 +118,7 @@ cmd_exec (hako_context_t *ctx, int argc, char **argv)
   if (rc)
     {
       cli_parsed_free (&p);
-      return 255;
+      return rc;
     }
   struct hako_exec_options o = {
     .id = p.args[0],
