@@ -222,6 +222,8 @@ get_doc (source_t *src, pull_cache_t *cache, const hako_img_descriptor *d, char 
   cleanup_free char *cached = cache ? cache_blob_path (cache, d->digest) : NULL;
   if (cached)
     return cache_read_blob (cache, d->digest, d->size, body, len, err);
+  if (src->reg == NULL)
+    return hako_error_set (err, 0, "blob %s is not in the cache", d->digest);
   if (is_manifest_type (d->media_type) || is_index_type (d->media_type))
     {
       cleanup_free char *ct = NULL;
@@ -546,6 +548,42 @@ image_reset (pull_image_t *img)
   memset (img, 0, sizeof (*img));
 }
 
+/* The layers: from the cache, or downloaded to staging and verified.  */
+static int
+fetch_layers (registry_t *reg, const pull_opts_t *o, pull_cache_t *cache, pull_image_t *img, hako_error_t **err)
+{
+  size_t n = img->manifest->layers_len;
+  img->blob_paths = hako_xcalloc (n + 1, sizeof (char *));
+  img->staged = hako_xcalloc (n + 1, sizeof (char *));
+  img->staged_digests = hako_xcalloc (n + 1, sizeof (char *));
+  for (size_t i = 0; i < n; i++)
+    {
+      const hako_img_descriptor *d = img->manifest->layers[i];
+      if (pull_digest_check (d->digest, err) < 0)
+        return -1;
+      img->blob_paths[i] = cache_blob_path (cache, d->digest);
+      for (size_t k = 0; k < img->n_staged && img->blob_paths[i] == NULL; k++)
+        if (strcmp (img->staged_digests[k], d->digest) == 0)
+          img->blob_paths[i] = hako_xstrdup (img->staged[k]);
+      if (img->blob_paths[i])
+        {
+          if (o->progress)
+            fprintf (stderr, "%.12s already cached\n", pull_digest_hex (d->digest));
+          continue;
+        }
+      char *staged = NULL;
+      cleanup_close int fd = cache_stage_open (cache, &staged, err);
+      if (fd < 0)
+        return -1;
+      img->staged[img->n_staged] = staged;
+      img->staged_digests[img->n_staged++] = hako_xstrdup (d->digest);
+      if (registry_get_blob (reg, d, fd, o->progress, err) < 0)
+        return -1;
+      img->blob_paths[i] = hako_xstrdup (staged);
+    }
+  return 0;
+}
+
 static int
 fetch_registry (const pull_ref_t *ref, const pull_opts_t *o, pull_cache_t *cache, pull_image_t *img, char **mjson,
                 hako_error_t **err)
@@ -613,42 +651,7 @@ fetch_registry (const pull_ref_t *ref, const pull_opts_t *o, pull_cache_t *cache
       return -1;
     }
 
-  /* The layers: from the cache, or downloaded to staging and verified.  */
-  size_t n = img->manifest->layers_len;
-  img->blob_paths = hako_xcalloc (n + 1, sizeof (char *));
-  img->staged = hako_xcalloc (n + 1, sizeof (char *));
-  img->staged_digests = hako_xcalloc (n + 1, sizeof (char *));
-  for (size_t i = 0; i < n && ret == 0; i++)
-    {
-      const hako_img_descriptor *d = img->manifest->layers[i];
-      if (pull_digest_check (d->digest, err) < 0)
-        {
-          ret = -1;
-          break;
-        }
-      img->blob_paths[i] = cache_blob_path (cache, d->digest);
-      for (size_t k = 0; k < img->n_staged && img->blob_paths[i] == NULL; k++)
-        if (strcmp (img->staged_digests[k], d->digest) == 0)
-          img->blob_paths[i] = hako_xstrdup (img->staged[k]);
-      if (img->blob_paths[i])
-        {
-          if (o->progress)
-            fprintf (stderr, "%.12s already cached\n", pull_digest_hex (d->digest));
-          continue;
-        }
-      char *staged = NULL;
-      cleanup_close int fd = cache_stage_open (cache, &staged, err);
-      if (fd < 0)
-        {
-          ret = -1;
-          break;
-        }
-      img->staged[img->n_staged] = staged;
-      img->staged_digests[img->n_staged++] = hako_xstrdup (d->digest);
-      ret = registry_get_blob (reg, d, fd, o->progress, err);
-      if (ret == 0)
-        img->blob_paths[i] = hako_xstrdup (staged);
-    }
+  ret = fetch_layers (reg, o, cache, img, err);
   registry_free (reg);
   if (ret < 0)
     hako_error_prefix (err, "%s", name);

@@ -641,6 +641,43 @@ make_hardlink (unpacker_t *u, const char *target_raw, int pfd, const char *base,
   return 0;
 }
 
+/* Make room for ENTRY at PARENT/BASE: whatever is there goes, unless both
+   are directories (merged) or it is a hard link to itself.  *PFD may be
+   reopened.  Returns 1 when the entry needs nothing more.  */
+static int
+make_room (unpacker_t *u, const char *parent, const char *base, const char *path, mode_t type,
+           const char *hardlink, int *pfd, bool *exists, hako_error_t **err)
+{
+  struct stat st;
+  *exists = fstatat (*pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+  if (! *exists || (type == AE_IFDIR && hardlink == NULL && S_ISDIR (st.st_mode)))
+    return 0;
+  if (hardlink)
+    {
+      cleanup_free char *t = NULL;
+      if (clean_path (u, hardlink, &t, err) < 0)
+        return -1;
+      if (strcmp (t, path) == 0)
+        return 1;
+    }
+  if (pull_remove_tree_at (*pfd, base, err) < 0)
+    {
+      hako_error_prefix (err, "layer %s: replace `%s`", u->layer, path);
+      return -1;
+    }
+  *exists = false;
+  if (S_ISDIR (st.st_mode) || S_ISLNK (st.st_mode))
+    {
+      /* The cached parent may have been reached through it.  */
+      cleanup_free char *keep = hako_xstrdup (parent);
+      forget_parent (u);
+      *pfd = open_parent (u, keep, true, err);
+      if (*pfd < 0)
+        return -1;
+    }
+  return 0;
+}
+
 static int
 apply_entry (unpacker_t *u, struct archive *a, struct archive_entry *e, hako_error_t **err)
 {
@@ -676,34 +713,10 @@ apply_entry (unpacker_t *u, struct archive *a, struct archive_entry *e, hako_err
     return -1;
   pathset_add (&u->seen, path);
 
-  struct stat st;
-  bool exists = fstatat (pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
-  if (exists && ! (type == AE_IFDIR && hardlink == NULL && S_ISDIR (st.st_mode)))
-    {
-      if (hardlink)
-        {
-          cleanup_free char *t = NULL;
-          if (clean_path (u, hardlink, &t, err) < 0)
-            return -1;
-          if (strcmp (t, path) == 0)
-            return 0;
-        }
-      if (pull_remove_tree_at (pfd, base, err) < 0)
-        {
-          hako_error_prefix (err, "layer %s: replace `%s`", u->layer, path);
-          return -1;
-        }
-      exists = false;
-      if (S_ISDIR (st.st_mode) || S_ISLNK (st.st_mode))
-        {
-          /* The cached parent may have been reached through it.  */
-          cleanup_free char *keep = hako_xstrdup (parent);
-          forget_parent (u);
-          pfd = open_parent (u, keep, true, err);
-          if (pfd < 0)
-            return -1;
-        }
-    }
+  bool exists;
+  int room = make_room (u, parent, base, path, type, hardlink, &pfd, &exists, err);
+  if (room != 0)
+    return room < 0 ? -1 : 0;
 
   if (hardlink)
     return make_hardlink (u, hardlink, pfd, base, path, err);

@@ -364,10 +364,14 @@ teardown() {
 
 	hpull --net bridge -p 8080:80 --publish 5353:53/udp --net-config /tmp/net.json "$REG/test/busybox:1" "$BATS_TEST_TMPDIR/br"
 	local c="$BATS_TEST_TMPDIR/br/config.json" hook
-	hook='{"path":"'"$HAKO_BUILDDIR"'/hako-net","args":["hako-net","hook","--config","/tmp/net.json","--publish","8080:80/tcp","--publish","5353:53/udp"]}'
-	if [ ! -x "$HAKO_BUILDDIR/hako-net" ]; then
-		hook="$(echo "$hook" | jq -c '.path = "'"$(jq -r '.hooks.createRuntime[0].path' "$c")"'"')"
+	# hako-net beside hako-pull (a build directory), else the bindir's.
+	local path
+	path="$(dirname "$HAKO_PULL")/hako-net"
+	if [ ! -x "$path" ]; then
+		path="$(jq -r '.hooks.createRuntime[0].path' "$c")"
+		[[ "$path" == /*/bin/hako-net ]]
 	fi
+	hook='{"path":"'"$path"'","args":["hako-net","hook","--config","/tmp/net.json","--publish","8080:80/tcp","--publish","5353:53/udp"]}'
 	[ "$(jq -c '.hooks.createRuntime' "$c")" = "[$hook]" ]
 	[ "$(jq -c '.hooks.poststop' "$c")" = "[$hook]" ]
 	jq -e '.linux.namespaces | map(.type) | index("network")' "$c"
