@@ -498,7 +498,7 @@ cpu_usage_us() {
 @test "cgroups: delete removes sub-cgroups the container made" {
 	start_container
 	pid="$(hako state "$ID" | jq -r .pid)"
-	mkdir "$(cg pids)/sub" "$(cg memory)/sub" "$(cg memory)/sub/deeper"
+	mkdir -p "$(cg pids)/sub" "$(cg memory)/sub/deeper"
 	echo "$pid" >"$(cg pids)/sub/cgroup.procs"
 	hako delete --force "$ID"
 	assert_no_leftovers "$ID"

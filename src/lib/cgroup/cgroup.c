@@ -582,11 +582,13 @@ hako_cgroup_kill (const hako_st_cgroup *cg, int sig, hako_error_t **err)
   if (cg == NULL)
     return 0;
   /* cgroup.kill (Linux 5.14) reaches every process at once, forks in
-     flight included; a hybrid host's cgroup2 tracks the same processes. */
-  if (sig == SIGKILL && cg->unified_path && hako_cgroup_write (cg->unified_path, "cgroup.kill", "1", NULL) == 0)
+     flight included.  A hybrid host's cgroup2 tracks the same processes
+     unless joining it failed: the v1 list catches any it missed.  */
+  bool killed = sig == SIGKILL && cg->unified_path && hako_cgroup_write (cg->unified_path, "cgroup.kill", "1", NULL) == 0;
+  if (killed && strcmp (cg->layout, "v2") == 0)
     return 0;
   /* Freeze first so that nothing forks past us, then signal, then thaw. */
-  bool froze = hako_cgroup_freeze (cg, true, NULL) == 0;
+  bool froze = ! killed && hako_cgroup_freeze (cg, true, NULL) == 0;
   pid_t *pids = NULL;
   size_t n = 0;
   int rc = hako_cgroup_pids (cg, &pids, &n, err);
