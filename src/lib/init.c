@@ -291,6 +291,7 @@ hako_init_main (hako_init_t *init)
     .no_pivot = init->no_pivot,
     .trees = init->mount_trees,
     .devnull_fd = -1,
+    .masktmpfs_fd = -1,
     .rootfd = -1,
   };
   if (hako_rootfs_prepare (&rc, &err) < 0)
@@ -328,7 +329,7 @@ hako_init_main (hako_init_t *init)
     }
 
   /* sysctls before readonlyPaths make /proc/sys read-only.  */
-  if (hako_sysctl_apply (config, &err) < 0 || hako_personality_apply (config, &err) < 0)
+  if (hako_sysctl_apply (&rc, &err) < 0 || hako_personality_apply (config, &err) < 0)
     fail (init, err);
   if (hako_rootfs_finish (&rc, &err) < 0)
     fail (init, err);

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Applies: mounts[] (one entry: bind, file systems, cgroup views).  */
+/* Applies: mounts[] (one entry: bind, file systems, cgroup views),
+   mounts[].uidMappings and gidMappings, linux.mountLabel (the context=
+   of file systems; refused before this on a host without SELinux).  */
 #include <config.h>
 
 #include "mounts.h"

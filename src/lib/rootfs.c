@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Applies: root.path, root.readonly, linux.rootfsPropagation,
-   linux.mountLabel (refused without SELinux), linux.personality,
-   linux.maskedPaths, linux.readonlyPaths, linux.sysctl; mounts[] in
-   order (each one in mounts.c), devices (devices.c).  */
+   linux.maskedPaths, linux.readonlyPaths, linux.sysctl,
+   linux.personality; mounts[] in order (each one in mounts.c), devices
+   (devices.c).  */
 #include <config.h>
 
 #include "rootfs.h"
@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
@@ -41,8 +42,8 @@
 #ifndef PROC_SUPER_MAGIC
 #define PROC_SUPER_MAGIC 0x9fa0
 #endif
-#ifndef SELINUX_MAGIC
-#define SELINUX_MAGIC 0xf97cff8c
+#ifndef SYSFS_MAGIC
+#define SYSFS_MAGIC 0x62656572
 #endif
 
 static unsigned long
@@ -61,23 +62,10 @@ propagation_flag (const char *p, unsigned long dflt)
   return dflt;
 }
 
-/* Whether the kernel enforces SELinux here: selinuxfs is mounted.  */
-static bool
-selinux_enabled (void)
-{
-  struct statfs sf;
-  return statfs ("/sys/fs/selinux", &sf) == 0 && sf.f_type == SELINUX_MAGIC;
-}
-
 int
 hako_rootfs_prepare (struct hako_rootfs_ctx *c, hako_error_t **err)
 {
   const hako_spec_linux *l = c->config->linux;
-  /* A label we cannot apply would leave the mounts unlabelled while the
-     config asks for confinement: refuse.  */
-  if (l && l->mount_label && l->mount_label[0] && ! selinux_enabled ())
-    return hako_error_set (err, 0, "linux.mountLabel: `%s` needs SELinux, which is not enabled on this host",
-                           l->mount_label);
   const char *prop = l ? l->rootfs_propagation : NULL;
   /* Nothing we mount may reach the host: the whole tree becomes a slave
      (or private, when asked) of the host's before we touch it.  */
@@ -143,40 +131,136 @@ hako_rootfs_pivot (struct hako_rootfs_ctx *c, hako_error_t **err)
   return 0;
 }
 
-/* Mask one path: a file gets the host's /dev/null bound over it, a
-   directory an empty read-only tmpfs.  Resolved inside the root and
-   mounted through the descriptor, so a link planted in the rootfs cannot
-   move the mask, and a path we cannot open (other than missing) fails.  */
+/* Where a masked or read-only path is looked up.  Under a proc or sysfs
+   mount of mounts[], from that mount's root, checked to be of that type:
+   a rootfs that swaps /proc for a link to a decoy while hako works must
+   not get the masks put on the decoy, leaving procfs bare.  Elsewhere,
+   from the root (what the rootfs holds, its owner sees anyway).  Returns
+   the descriptor, or -1 with errno ENOENT when the path does not exist,
+   or -1 with *ERR set.  */
+static int
+open_protected (struct hako_rootfs_ctx *c, const char *path, int flags, const char *field, size_t i, bool *anchored,
+                hako_error_t **err)
+{
+  const hako_spec_config *config = c->config;
+  const char *dest = NULL;
+  size_t dlen = 0;
+  long magic = 0;
+  for (size_t k = 0; k < config->mounts_len; k++)
+    {
+      const hako_spec_mount *m = config->mounts[k];
+      long t = m->type == NULL ? 0 : strcmp (m->type, "proc") == 0 ? PROC_SUPER_MAGIC
+                                  : strcmp (m->type, "sysfs") == 0 ? SYSFS_MAGIC : 0;
+      size_t l = strlen (m->destination);
+      while (l > 1 && m->destination[l - 1] == '/')
+        l--;
+      if (strncmp (path, m->destination, l) != 0 || (path[l] != '/' && path[l] != '\0') || l < dlen)
+        continue;
+      dest = m->destination;
+      dlen = l;
+      magic = t;
+    }
+  *anchored = magic != 0;
+  if (magic == 0)
+    {
+      int fd = hako_open_in_root (c->rootfd, path, flags, 0);
+      if (fd < 0 && errno != ENOENT)
+        return hako_error_sys (err, "%s[%zu]: `%s`", field, i, path);
+      return fd;
+    }
+  size_t a;
+  for (a = 0; a < c->anchors_len; a++)
+    if (strlen (c->anchors[a].dest) == dlen && strncmp (c->anchors[a].dest, dest, dlen) == 0)
+      break;
+  if (a == c->anchors_len)
+    {
+      cleanup_free char *d = hako_xstrndup (dest, dlen);
+      int fd = hako_open_in_root (c->rootfd, d, O_PATH | O_DIRECTORY, 0);
+      struct statfs sf;
+      struct stat st;
+      /* The root of such a file system (inode 1), not a directory of it
+         that a link of the rootfs points at.  */
+      if (fd < 0 || fstatfs (fd, &sf) < 0 || sf.f_type != magic || fstat (fd, &st) < 0 || st.st_ino != 1)
+        {
+          if (fd >= 0)
+            close (fd);
+          return hako_error_set (err, EPERM, "%s[%zu]: `%s`: `%s` is no longer the %s mounted there", field, i, path,
+                                 d, magic == PROC_SUPER_MAGIC ? "procfs" : "sysfs");
+        }
+      c->anchors = hako_xrealloc (c->anchors, (c->anchors_len + 1) * sizeof (*c->anchors));
+      c->anchors[a].dest = dest;
+      c->anchors[a].fd = fd;
+      c->anchors_len++;
+    }
+  const char *rest = path + dlen;
+  while (*rest == '/')
+    rest++;
+  int fd = hako_open_in_root (c->anchors[a].fd, rest[0] ? rest : ".", flags, 0);
+  if (fd < 0 && errno != ENOENT)
+    return hako_error_sys (err, "%s[%zu]: `%s`", field, i, path);
+  return fd;
+}
+
+/* An empty read-only tmpfs, detached, made once: each masked directory
+   gets a clone of it.  */
+static int
+empty_tmpfs (hako_error_t **err)
+{
+  cleanup_close int fs = (int) syscall (SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+  if (fs < 0)
+    return hako_error_sys (err, "fsopen tmpfs");
+  if (syscall (SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "0555", 0) < 0
+      || syscall (SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return hako_error_sys (err, "configure an empty tmpfs");
+  int m = (int) syscall (SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+                         MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  if (m < 0)
+    return hako_error_sys (err, "fsmount an empty tmpfs");
+  return m;
+}
+
+/* Mask one path: a file gets the container's /dev/null bound over it, a
+   directory an empty read-only tmpfs.  Only descriptors, no path: after
+   pivot_root, /proc/self/fd/N would be looked up in the container's /proc,
+   which its rootfs may have replaced.  A path we cannot open (other than
+   missing) fails.  */
 static int
 mask_path (struct hako_rootfs_ctx *c, const char *path, size_t i, hako_error_t **err)
 {
-  cleanup_close int fd = hako_open_in_root (c->rootfd, path, O_PATH, 0);
+  bool anchored;
+  cleanup_close int fd = open_protected (c, path, O_PATH, "linux.maskedPaths", i, &anchored, err);
   if (fd < 0)
-    {
-      if (errno == ENOENT)
-        return 0;
-      return hako_error_sys (err, "linux.maskedPaths[%zu]: `%s`", i, path);
-    }
+    return *err ? -1 : 0;
   struct stat st;
   if (fstat (fd, &st) < 0)
     return hako_error_sys (err, "linux.maskedPaths[%zu]: stat `%s`", i, path);
-  char p[HAKO_FD_PATH_MAX], q[HAKO_FD_PATH_MAX];
+  int from;
   if (S_ISDIR (st.st_mode))
     {
-      if (mount ("tmpfs", hako_fd_path (fd, p), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0555") < 0)
-        return hako_error_sys (err, "linux.maskedPaths[%zu]: mask `%s`", i, path);
-      return 0;
+      if (c->masktmpfs_fd < 0 && (c->masktmpfs_fd = empty_tmpfs (err)) < 0)
+        {
+          hako_error_prefix (err, "linux.maskedPaths[%zu]", i);
+          return -1;
+        }
+      from = c->masktmpfs_fd;
     }
-  if (c->devnull_fd < 0)
+  else
     {
-      /* The container's /dev/null, which we made, checked to be the null
-         device: a rootfs cannot make the mask point at something else. */
-      c->devnull_fd = hako_open_in_root (c->rootfd, "/dev/null", O_PATH, 0);
-      struct stat dn;
-      if (c->devnull_fd < 0 || fstat (c->devnull_fd, &dn) < 0 || ! S_ISCHR (dn.st_mode) || dn.st_rdev != makedev (1, 3))
-        return hako_error_set (err, EPERM, "linux.maskedPaths[%zu]: /dev/null in the container is not the null device", i);
+      if (c->devnull_fd < 0)
+        {
+          /* The container's /dev/null, which we made, checked to be the
+             null device: a rootfs cannot make the mask something else.  */
+          c->devnull_fd = hako_open_in_root (c->rootfd, "/dev/null", O_PATH, 0);
+          struct stat dn;
+          if (c->devnull_fd < 0 || fstat (c->devnull_fd, &dn) < 0 || ! S_ISCHR (dn.st_mode)
+              || dn.st_rdev != makedev (1, 3))
+            return hako_error_set (err, EPERM, "linux.maskedPaths[%zu]: /dev/null in the container is not the null device",
+                                   i);
+        }
+      from = c->devnull_fd;
     }
-  if (mount (hako_fd_path (c->devnull_fd, q), hako_fd_path (fd, p), NULL, MS_BIND, NULL) < 0)
+  cleanup_close int tree = hako_open_tree (from, "", OPEN_TREE_CLONE | O_CLOEXEC | AT_EMPTY_PATH);
+  if (tree < 0 || hako_move_mount (tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     return hako_error_sys (err, "linux.maskedPaths[%zu]: mask `%s`", i, path);
   return 0;
 }
@@ -186,13 +270,10 @@ mask_path (struct hako_rootfs_ctx *c, const char *path, size_t i, hako_error_t *
 static int
 readonly_path (struct hako_rootfs_ctx *c, const char *path, size_t i, hako_error_t **err)
 {
-  cleanup_close int fd = hako_open_in_root (c->rootfd, path, O_PATH, 0);
+  bool anchored;
+  cleanup_close int fd = open_protected (c, path, O_PATH, "linux.readonlyPaths", i, &anchored, err);
   if (fd < 0)
-    {
-      if (errno == ENOENT)
-        return 0;
-      return hako_error_sys (err, "linux.readonlyPaths[%zu]: `%s`", i, path);
-    }
+    return *err ? -1 : 0;
   cleanup_close int tree = hako_open_tree (fd, "", OPEN_TREE_CLONE | O_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
   if (tree < 0)
     return hako_error_sys (err, "linux.readonlyPaths[%zu]: clone `%s`", i, path);
@@ -230,13 +311,21 @@ hako_rootfs_finish (struct hako_rootfs_ctx *c, hako_error_t **err)
   if (c->devnull_fd >= 0)
     close (c->devnull_fd);
   c->devnull_fd = -1;
+  if (c->masktmpfs_fd >= 0)
+    close (c->masktmpfs_fd);
+  c->masktmpfs_fd = -1;
+  for (size_t a = 0; a < c->anchors_len; a++)
+    close (c->anchors[a].fd);
+  free (c->anchors);
+  c->anchors = NULL;
+  c->anchors_len = 0;
   return 0;
 }
 
 int
-hako_sysctl_apply (const hako_spec_config *config, hako_error_t **err)
+hako_sysctl_apply (struct hako_rootfs_ctx *c, hako_error_t **err)
 {
-  const hako_spec_linux *l = config->linux;
+  const hako_spec_linux *l = c->config->linux;
   if (l == NULL || l->sysctl == NULL)
     return 0;
   for (size_t i = 0; i < l->sysctl->len; i++)
@@ -246,10 +335,24 @@ hako_sysctl_apply (const hako_spec_config *config, hako_error_t **err)
       for (char *s = path + 10; *s; s++)
         if (*s == '.')
           *s = '/';
-      cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+      /* From the procfs mount itself (open_protected), and checked to be
+         on procfs: a mount or a link over /proc inside the container must
+         not take the write, nor send it to another file.  */
+      hako_error_t *e = NULL;
+      bool anchored;
+      cleanup_close int fd = open_protected (c, path, O_WRONLY, "linux.sysctl", i, &anchored, &e);
+      if (! anchored)
+        {
+          hako_error_free (e);
+          return hako_error_set (err, EPERM, "linux.sysctl[\"%s\"]: needs procfs mounted on /proc by mounts[]", key);
+        }
+      if (fd < 0 && e)
+        {
+          *err = e;
+          return -1;
+        }
       if (fd < 0)
-        return hako_error_sys (err, "linux.sysctl[\"%s\"]", key);
-      /* A mount over /proc inside the container must not redirect this. */
+        return hako_error_sys (err, "linux.sysctl[\"%s\"]: open `%s`", key, path);
       struct statfs sf;
       if (fstatfs (fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
         return hako_error_set (err, EPERM, "linux.sysctl[\"%s\"]: `%s` is not on procfs", key, path);

@@ -18,7 +18,14 @@ struct hako_rootfs_ctx
   bool no_pivot;
   int *trees;       /* id-mapped bind trees made before the init (mounts.h), or NULL */
   int devnull_fd;   /* the container's /dev/null, verified; -1 until needed */
+  int masktmpfs_fd; /* an empty read-only tmpfs to clone on masked directories; -1 until needed */
   int rootfd;       /* set by prepare */
+  struct
+  {
+    const char *dest; /* a proc or sysfs destination of mounts[] */
+    int fd;           /* its mount's root, checked */
+  } *anchors;       /* finish: where masked and read-only paths are looked up */
+  size_t anchors_len;
 };
 
 /* In the new mount namespace, before the hooks that run before pivot_root:
@@ -29,8 +36,9 @@ int hako_rootfs_pivot (struct hako_rootfs_ctx *c, hako_error_t **err);
 /* After pivot_root and the console: masked and read-only paths, the root
    read-only, rootfsPropagation.  */
 int hako_rootfs_finish (struct hako_rootfs_ctx *c, hako_error_t **err);
-/* linux.sysctl, written inside the container's namespaces.  */
-int hako_sysctl_apply (const hako_spec_config *config, hako_error_t **err);
+/* linux.sysctl, written inside the container's namespaces, through the
+   container's procfs mount (after pivot_root).  */
+int hako_sysctl_apply (struct hako_rootfs_ctx *c, hako_error_t **err);
 /* linux.personality: process-wide, and kept across execve.  */
 int hako_personality_apply (const hako_spec_config *config, hako_error_t **err);
 

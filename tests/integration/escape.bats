@@ -175,6 +175,27 @@ while True:
 	SWAPPER=$!
 }
 
+# race_runs CHECK: 15 runs with openat2 and 15 with the fallback walk while
+# the swapper runs; CHECK (a function) judges each run's $status and
+# $output: 0 a container that started and is sound, 1 a run that failed
+# (closed), 2 an escape.  Requires that some started, stops the swapper.
+race_runs() {
+	local i ok=0 mode rc
+	for mode in 0 1; do
+		for i in $(seq 15); do
+			HAKO_TEST_NO_OPENAT2=$mode run hako run -b "$BUNDLE" "$ID"
+			rc=0
+			"$1" || rc=$?
+			[ "$rc" -ne 2 ] || return 1
+			[ "$rc" -ne 0 ] || ok=$((ok + 1))
+			assert_no_leftovers "$ID"
+		done
+	done
+	kill "$SWAPPER"
+	SWAPPER=
+	[ "$ok" -gt 0 ] || fail "no run got through the race"
+}
+
 # Attack class 3, racing: a directory of the rootfs swapped with a symlink
 # to the host while hako makes the mounts.
 @test "escape 3: a symlink swapped in while hako works never takes a mount outside the root" {
@@ -185,24 +206,16 @@ while True:
 	add_mount '{"destination":"/a/f","type":"bind","source":"'"$BUNDLE"'/config.json","options":["bind"]}'
 	update_config '.linux.maskedPaths += ["/a/masked"]'
 	start_swapper "$r/a" "$r/b"
-	local i ok=0 mode
-	for mode in 0 1; do
-		for i in $(seq 15); do
-			HAKO_TEST_NO_OPENAT2=$mode run hako run -b "$BUNDLE" "$ID"
-			if [ "$status" -eq 0 ]; then
-				ok=$((ok + 1))
-				# The tmpfs is in the container's tree: under /a or /b's
-				# in-root target, never detached with the host's root.
-				echo "$output" | awk '$9 == "tmpfs" && ($5 == "/a/x" || $5 == "'"$VICTIM"'/x" || $5 == "/b/x")' | grep -q . ||
-					fail "run $i: the tmpfs for /a/x is not in the container"
-			fi
-			assert_no_leftovers "$ID"
-		done
-	done
-	kill "$SWAPPER"
-	SWAPPER=
-	[ "$ok" -gt 0 ]
+	race_runs check_tmpfs_inside
 	[ "$(ls "$VICTIM")" = file ]
+}
+
+# The tmpfs is in the container's tree: under /a or /b's in-root target,
+# never detached with the host's root.
+check_tmpfs_inside() {
+	[ "$status" -eq 0 ] || return 1
+	echo "$output" | awk '$9 == "tmpfs" && ($5 == "/a/x" || $5 == "'"$VICTIM"'/x" || $5 == "/b/x")' | grep -q . ||
+		{ fail "the tmpfs for /a/x is not in the container: $output"; return 2; }
 }
 
 # Attack class 4: masked paths turned into symlinks by the rootfs.
@@ -213,15 +226,70 @@ while True:
 	ln -s "../../../../../../../$VICTIM/file" "$r/masked-host"
 	update_config '.linux.maskedPaths += ["/masked","/masked-host"]'
 	args probe cat /masked -- cat /target -- cat /masked-host -- mounts
-	local before
-	before="$(wc -l </proc/self/mountinfo)"
 	run hako run -b "$BUNDLE" "$ID"
 	! echo "$output" | grep -qx secret
 	! echo "$output" | grep -qx hostsecret
 	[ "$(mnt_root /target)" = /null ]
 	[ "$(cat "$VICTIM/file")" = hostsecret ]
-	[ "$(wc -l </proc/self/mountinfo)" -eq "$before" ]
+	! grep -q "$VICTIM" /proc/self/mountinfo
 	assert_no_leftovers "$ID"
+}
+
+# Attack class 4: the rootfs makes /proc a symlink, so that procfs and the
+# masks over it could part ways.  Both follow the link inside the root.
+@test "escape 4: /proc as a symlink in the rootfs: procfs lands where it leads and the masks follow" {
+	local r="$BUNDLE/rootfs"
+	rmdir "$r/proc"
+	mkdir "$r/fakeproc"
+	ln -s /fakeproc "$r/proc"
+	args probe cat /proc/timer_list -- stat /proc/timer_list -- write /proc/sys/kernel/hostname x -- mounts
+	run hako run -b "$BUNDLE" "$ID"
+	[ "$(mnt_fstype /fakeproc)" = proc ]
+	[ "$(mnt_root /fakeproc/timer_list)" = /null ]
+	assert_opt /fakeproc/sys ro
+	[[ "$output" == *"rdev=1:3"* ]]
+	[[ "$output" == *"write=error errno=30"* ]]
+	assert_no_leftovers "$ID"
+}
+
+# Attack class 4: a masked path the rootfs made unresolvable (a link
+# loop): fail closed, never run unmasked.
+@test "escape 4: a masked or read-only path that cannot be resolved fails closed" {
+	ln -s /loop "$BUNDLE/rootfs/loop"
+	update_config '.linux.maskedPaths += ["/loop/secret"]'
+	run_fails hako run -b "$BUNDLE" "$ID"
+	[[ "$output" == *"linux.maskedPaths["*"/loop/secret"* ]]
+	assert_no_leftovers "$ID"
+	update_config '.linux.maskedPaths = [] | .linux.readonlyPaths += ["/loop"]'
+	run_fails hako run -b "$BUNDLE" "$ID"
+	[[ "$output" == *"linux.readonlyPaths["*"/loop"* ]]
+	assert_no_leftovers "$ID"
+}
+
+# Attack class 4 (CVE-2019-19921 and kin): /proc swapped for a link to a
+# decoy while hako works, so that the masks and read-only binds would go
+# on the decoy and leave procfs bare.  They are looked up from the procfs
+# mount itself: masked, or the run fails.
+@test "escape 4: /proc swapped for a decoy while hako works: procfs still ends masked, or the run fails" {
+	local r="$BUNDLE/rootfs"
+	mkdir -p "$r/fakeproc/sys"
+	echo decoy >"$r/fakeproc/timer_list"
+	ln -s /fakeproc "$r/p2"
+	args probe cat /proc/timer_list -- write /proc/sys/kernel/hostname x -- mounts
+	start_swapper "$r/proc" "$r/p2"
+	race_runs check_procfs_masked
+}
+
+check_procfs_masked() {
+	[[ "$output" != *"Timer List"* ]] || { fail "procfs timer_list readable: $output"; return 2; }
+	[ "$status" -le 1 ] && [[ "$output" == *" - proc "* ]] || return 1
+	# By mount ids: the names mountinfo prints race with the swaps.
+	local p
+	p="$(echo "$output" | awk '$9 == "proc" && $4 == "/" {print $1}')"
+	echo "$output" | awk -v p="$p" '$2 == p && $4 == "/null" && $5 ~ /\/timer_list$/' | grep -q . ||
+		{ fail "timer_list of procfs not masked: $output"; return 2; }
+	echo "$output" | awk -v p="$p" '$2 == p && $4 == "/sys" && $6 ~ /(^|,)ro(,|$)/' | grep -q . ||
+		{ fail "sys of procfs not read-only: $output"; return 2; }
 }
 
 # Attack class 4: the masks use /dev/null, which the rootfs tries to be.
@@ -275,6 +343,20 @@ while True:
 	run_fails hako run -b "$BUNDLE" "$ID"
 	[[ "$output" == *'linux.sysctl["kernel.shmmax"]'*"procfs"* ]]
 	[ "$(cat "$fake/kernel/shmmax")" = 1 ]
+	assert_no_leftovers "$ID"
+}
+
+# Attack class 5: a sysctl write sent to another procfs file through a
+# link of the rootfs (procfs mounted elsewhere, /proc/sys/net/ipv4 a link
+# to .../ipv6): sysctls go only through procfs mounted on /proc.
+@test "escape 5: linux.sysctl is not redirected to another procfs file by a link in the rootfs" {
+	local r="$BUNDLE/rootfs"
+	update_config '(.mounts[] | select(.destination == "/proc")).destination = "/realproc"
+		| .linux.sysctl = {"net.ipv4.conf.all.forwarding":"1"}'
+	mkdir -p "$r/proc/sys/net"
+	ln -s /realproc/sys/net/ipv6 "$r/proc/sys/net/ipv4"
+	run_fails hako run -b "$BUNDLE" "$ID"
+	[[ "$output" == *'linux.sysctl["net.ipv4.conf.all.forwarding"]'*"procfs mounted on /proc"* ]]
 	assert_no_leftovers "$ID"
 }
 

@@ -19,9 +19,11 @@ teardown() {
 	rootfs_teardown
 }
 
-@test "bind: a directory and a file, absolute and bundle-relative sources, destinations made to match" {
+@test "bind: a directory and a file, absolute and bundle-relative sources, destinations made to match; relative destinations" {
 	add_mount '{"destination":"/mnt/dir","type":"bind","source":"src/dir","options":["bind"]}'
 	add_mount '{"destination":"/mnt/deep/er/file","type":"none","source":"'"$SRC"'/file","options":["rbind"]}'
+	# A relative destination is taken from / (config.md).
+	add_mount '{"destination":"mnt/rel","type":"tmpfs","source":"tmpfs"}'
 	args probe cat /mnt/dir/f -- cat /mnt/deep/er/file -- stat /mnt/deep/er/file -- mounts
 	run_ok hako run -b "$BUNDLE" "$ID"
 	[[ "$output" == *dirdata* ]]
@@ -29,6 +31,7 @@ teardown() {
 	[ "$(field type)" = file ]
 	[ "$(mnt_root /mnt/dir)" = "$SRC/dir" ]
 	[ "$(mnt_root /mnt/deep/er/file)" = "$SRC/file" ]
+	[ "$(mnt_fstype /mnt/rel)" = tmpfs ]
 	[ -d "$BUNDLE/rootfs/mnt/dir" ]
 	[ -f "$BUNDLE/rootfs/mnt/deep/er/file" ]
 	assert_no_leftovers "$ID"

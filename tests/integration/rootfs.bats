@@ -176,11 +176,6 @@ shared_rootfs() {
 	run_fails hako run -b "$BUNDLE" "$ID"
 	[[ "$output" == *"linux.mountLabel"*SELinux* ]]
 	assert_no_leftovers "$ID"
-	# Without a process too (create only).
-	update_config 'del(.process)'
-	run_fails hako create -b "$BUNDLE" "$ID"
-	[[ "$output" == *"linux.mountLabel"*SELinux* ]]
-	assert_no_leftovers "$ID"
 }
 
 @test "linux.personality: LINUX32 shows a 32-bit machine, LINUX the native one; flags are refused" {
