@@ -239,3 +239,17 @@ declare -A FLAGS=(
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"no criu support"* ]]
 }
+
+@test "cli: each man page documents exactly the options of its command's --help" {
+	local man="$TESTS_DIR/../man" cmd from_help from_man
+	for cmd in "" "${!FLAGS[@]}"; do
+		local page="$man/hako${cmd:+-$cmd}.8.md"
+		[ -f "$page" ] || fail "no man page for ${cmd:-hako}"
+		from_help="$("$HAKO" $cmd --help | grep -E '^ +-' | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)"
+		from_man="$(grep -E '^\*\*-' "$page" | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)"
+		if [ -n "$cmd" ]; then
+			from_man="$(grep -vx -- --help <<<"$from_man" || true)"
+		fi
+		[ "$from_help" = "$from_man" ] || fail "${cmd:-hako}: --help has [$(echo $from_help)], the man page [$(echo $from_man)]"
+	done
+}
