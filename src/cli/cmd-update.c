@@ -79,12 +79,13 @@ static const char update_help[] =
   "  --cpuset-cpus LIST        CPUs allowed (0-3, 0,1)\n"
   "  --cpuset-mems LIST        memory nodes allowed\n"
   "  --cpu-idle 0|1            SCHED_IDLE for the cgroup\n"
-  "  --memory SIZE             memory limit (bytes, or with k/m/g; -1 for none)\n"
+  "  --memory SIZE             memory limit (bytes, or with k/m/g; -1 for none, which\n"
+  "                            frees swap too unless --memory-swap is given)\n"
   "  --memory-reservation SIZE memory soft limit\n"
   "  --memory-swap SIZE        memory plus swap limit (-1 for none)\n"
   "  --kernel-memory SIZE      kernel memory limit (v1 kernels that still have it)\n"
   "  --kernel-memory-tcp SIZE  kernel TCP buffer limit (v1)\n"
-  "  --pids-limit N            maximum number of processes (-1 for none)\n"
+  "  --pids-limit N            maximum number of processes (0: no new one; -1: none)\n"
   "  --l3-cache-schema S       Intel RDT L3 schema\n"
   "  --mem-bw-schema S         Intel RDT memory bandwidth schema\n";
 

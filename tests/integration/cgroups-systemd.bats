@@ -65,12 +65,14 @@ scope_dir() {
 		| .linux.resources.pids = {\"limit\": 42}
 		| .linux.resources.cpu = {\"shares\": 1024, \"quota\": 50000, \"period\": 100000}"
 	start_scope
-	[ "$(systemctl is-active "$unit")" = active ]
-	[ "$(systemctl show -p Delegate --value "$unit")" = yes ]
-	[ "$(systemctl show -p Slice --value "$unit")" = system.slice ]
-	[ "$(systemctl show -p MemoryMax --value "$unit")" = 67108864 ]
-	[ "$(systemctl show -p TasksMax --value "$unit")" = 42 ]
-	[ "$(systemctl show -p CPUQuotaPerSecUSec --value "$unit")" = 500ms ]
+	props="$(systemctl show -p ActiveState -p Delegate -p Slice -p MemoryMax -p TasksMax -p CPUQuotaPerSecUSec "$unit")"
+	echo "$props"
+	grep -qx ActiveState=active <<<"$props"
+	grep -qx Delegate=yes <<<"$props"
+	grep -qx Slice=system.slice <<<"$props"
+	grep -qx MemoryMax=67108864 <<<"$props"
+	grep -qx TasksMax=42 <<<"$props"
+	grep -qx CPUQuotaPerSecUSec=500ms <<<"$props"
 	dir="$(scope_dir /system.slice "$unit")"
 	pid="$(shako state "$ID" | jq -r .pid)"
 	grep -qx "$pid" "$dir/cgroup.procs"
@@ -121,8 +123,9 @@ scope_dir() {
 	update_config ".linux.cgroupsPath = \"system.slice:hakotest:$ID\"
 		| .annotations = {\"org.systemd.property.TimeoutStopUSec\": \"uint64 3000000\", \"org.systemd.property.CPUAccounting\": \"true\"}"
 	start_scope
-	[ "$(systemctl show -p TimeoutStopUSec --value "hakotest-$ID.scope")" = 3s ]
-	[ "$(systemctl show -p CPUAccounting --value "hakotest-$ID.scope")" = yes ]
+	props="$(systemctl show -p TimeoutStopUSec -p CPUAccounting "hakotest-$ID.scope")"
+	grep -qx TimeoutStopUSec=3s <<<"$props"
+	grep -qx CPUAccounting=yes <<<"$props"
 	shako delete --force "$ID"
 
 	update_config '.annotations = {"org.systemd.property.Foo": "{not a value}"}'
