@@ -16,7 +16,7 @@ if [ "${1:-}" != "--no-apt" ]; then
 		clang libclang-rt-dev \
 		podman conmon catatonit containerd \
 		docker-registry skopeo umoci apache2-utils zstd \
-		containernetworking-plugins nftables runc hyperfine \
+		containernetworking-plugins nftables runc hyperfine strace \
 		busybox-static bats jq uidmap iproute2 procps psmisc go-md2man >/dev/null
 fi
 cd "$src"

@@ -216,6 +216,43 @@ teardown() {
 	done
 }
 
+@test "net: an ADD killed at each of its steps leaves nothing after DEL" {
+	command -v strace >/dev/null || skip "strace not installed"
+	net_conf ".hairpinMode = true | .runtimeConfig.portMappings = [{hostPort: $(net_port 4), containerPort: 80}]" >"$NET_CONF"
+	# strace holds the ADD just before (enter) or just after (exit) its Nth
+	# such call, and it is killed there.  In order: the address and the port
+	# reserved (linkat), the bridge looked up and created, its gateway
+	# address, the veth pair, hairpin mode, lo and eth0 up, the address and
+	# route in the container, the nftables commit.
+	local point ns spid pid i=0
+	for point in linkat:1:exit linkat:2:exit sendto:3:exit sendto:5:exit sendto:6:exit sendto:7:exit \
+		sendto:9:exit sendto:11:exit sendto:13:exit sendmsg:1:enter sendmsg:1:exit; do
+		i=$((i + 1))
+		IFS=: read -r sys n when <<<"$point"
+		ns="$(net_ns s$i)"
+		ip link del "$NET_BRIDGE" 2>/dev/null || true
+		env -i PATH="$PATH" CNI_COMMAND=ADD CNI_CONTAINERID="s$i" CNI_NETNS="$ns" CNI_IFNAME=eth0 \
+			strace -qq -o /dev/null -e "trace=$sys" -e signal=none \
+			-e "inject=$sys:delay_$when=20000000:when=$n" "$HAKO_NET" <"$NET_CONF" >"$BATS_TEST_TMPDIR/add.out" &
+		spid=$!
+		# (strace forks short-lived children of its own before the tracee.)
+		wait_for pgrep -P "$spid" -x hako-net >/dev/null
+		pid="$(pgrep -P "$spid" -x hako-net)"
+		# Held in the delay (20 s; an ADD takes well under one): every
+		# point is after the address is reserved.
+		wait_for bash -c "ls '$NET_DATA/$NET_NAME' 2>/dev/null | grep -q '^$NET_PREFIX\.'" ||
+			fail "$point: no address reserved"
+		sleep 1
+		[ -e "/proc/$pid" ] || fail "$point: the ADD was not held: $(cat "$BATS_TEST_TMPDIR/add.out")"
+		kill -9 "$pid"
+		wait "$spid" 2>/dev/null || true
+		cni DEL "s$i" "$ns"
+		[ "$status" -eq 0 ]
+		! ip -n "${ns#/run/netns/}" link show eth0 2>/dev/null || fail "$point: eth0 left in the container"
+		net_assert_clean
+	done
+}
+
 @test "net: a port published twice fails the second ADD, which undoes itself" {
 	net_conf ".runtimeConfig.portMappings = [{hostPort: $(net_port 5), containerPort: 80}]" >"$NET_CONF"
 	ns1="$(net_ns a)" ns2="$(net_ns b)"
