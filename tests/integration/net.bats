@@ -253,6 +253,22 @@ teardown() {
 	done
 }
 
+@test "net: a port published on hostIP answers on that address only" {
+	p="$(net_port 6)"
+	net_conf ".runtimeConfig.portMappings = [{hostPort: $p, containerPort: 80, hostIP: \"127.0.0.1\"}]" >"$NET_CONF"
+	ns="$(net_ns a)"
+	cni ADD a "$ns"
+	[ "$status" -eq 0 ]
+	a="$(echo "$output" | jq -r '.ips[0].address | split("/")[0]')"
+	[[ "$(nft list map inet "hako-$NET_NAME" hostports4)" == *"127.0.0.1 . tcp . $p : $a . 80"* ]]
+	serve "$ns" "local only"
+	[ "$(fetch "http://127.0.0.1:$p/")" = "local only" ]
+	! fetch "http://$NET_PREFIX.1:$p/"
+	cni DEL a "$ns"
+	[ "$status" -eq 0 ]
+	net_assert_clean
+}
+
 @test "net: a port published twice fails the second ADD, which undoes itself" {
 	net_conf ".runtimeConfig.portMappings = [{hostPort: $(net_port 5), containerPort: 80}]" >"$NET_CONF"
 	ns1="$(net_ns a)" ns2="$(net_ns b)"
@@ -359,7 +375,7 @@ bad_config() {
 	t="$(printf %x "0x${NET_TAG:0:4}")"
 	v6="fd42:$t:0:1::/64"
 	net_conf ".cniVersion = \"0.4.0\" | .mtu = 1400 | .hairpinMode = true | .isDefaultGateway = true | .ipMasq = false
-		| .runtimeConfig.mac = \"02:42:ac:11:00:99\"
+		| .runtimeConfig.mac = \"02:42:ac:11:00:99\" | .runtimeConfig.portMappings = [{hostPort: $(net_port 9), containerPort: 80}]
 		| .ipam = {type: \"host-local\", dataDir: \"$NET_DATA\",
 		           ranges: [[{subnet: \"$NET_SUBNET\"}], [{subnet: \"$v6\", rangeStart: \"fd42:$t:0:1::10\"}]]}" >"$NET_CONF"
 	ns="$(net_ns six)"
@@ -380,6 +396,11 @@ bad_config() {
 	[ "$(cat "/sys/class/net/$veth/mtu")" = 1400 ]
 	in_ns "$ns" ping -6 -c 1 -W 2 "fd42:$t:0:1::1"
 	in_ns "$ns" ping -c 1 -W 2 "$NET_PREFIX.1"
+	# The published port, on the host's IPv6 and IPv4 addresses.
+	[[ "$(nft list map inet "hako-$NET_NAME" ports6)" == *"tcp . $(net_port 9) : fd42:$t:0:1::10 . 80"* ]]
+	serve "$ns" "over six"
+	[ "$(fetch "http://[fd42:$t:0:1::1]:$(net_port 9)/")" = "over six" ]
+	[ "$(fetch "http://127.0.0.1:$(net_port 9)/")" = "over six" ]
 	cni CHECK six "$ns" "$(with_prev "$result")"
 	[ "$status" -eq 0 ]
 	cni DEL six "$ns"
