@@ -602,15 +602,18 @@ hako_container_start (hako_context_t *ctx, const char *id, hako_error_t **err)
       sock = hako_connect_start_socket (d, err);
       rc = sock < 0 ? -1 : 0;
     }
+  /* The socket file marks the created state: it goes once the init has
+     our connection, before START, so that the init running the process
+     never reads as created (and a start that dies here leaves an init
+     that exits on EOF: stopped).  */
+  if (rc == 0)
+    unlinkat (d->dirfd, HAKO_START_SOCKET, 0);
   cleanup_free char *state = hako_state_json (rec, HAKO_STATUS_CREATED, false);
   if (rc == 0)
     rc = hako_sync_send (sock, SYNC_START, state, strlen (state), -1, err);
   if (rc == 0)
     {
       crash_point ("after-start-request");
-      /* From now on the container is running (or failed to): the socket
-         file marks the created state.  */
-      unlinkat (d->dirfd, HAKO_START_SOCKET, 0);
       rc = wait_exec (sock, rec, config, state, err);
     }
   if (rc == 0)
@@ -729,12 +732,7 @@ hako_delete_record (hako_container_dir_t *d, hako_st_record *rec, hako_error_t *
   if (config && config->hooks && config->hooks->poststop_len)
     {
       cleanup_free char *state = hako_state_json (rec, HAKO_STATUS_STOPPED, false);
-      hako_error_t *herr = NULL;
-      if (hako_hooks_run (config->hooks->poststop, config->hooks->poststop_len, "poststop", state, &herr) < 0)
-        {
-          hako_warn ("%s", herr->msg);
-          hako_error_free (herr);
-        }
+      hako_hooks_run_warn (config->hooks->poststop, config->hooks->poststop_len, "poststop", state);
     }
   hako_spec_config_free (config);
   return hako_state_remove (d, err);

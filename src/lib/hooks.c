@@ -126,3 +126,18 @@ hako_hooks_run (hako_spec_hook *const *hooks, size_t n, const char *kind, const 
     }
   return 0;
 }
+
+void
+hako_hooks_run_warn (hako_spec_hook *const *hooks, size_t n, const char *kind, const char *state_json)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      hako_error_t *err = NULL;
+      hako_debug ("running %s hook %zu: %s", kind, i, hooks[i]->path);
+      if (run_one (hooks[i], i, kind, state_json, &err) < 0)
+        {
+          hako_warn ("%s", err->msg);
+          hako_error_free (err);
+        }
+    }
+}

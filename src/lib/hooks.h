@@ -10,5 +10,8 @@
    Each hook is killed when its timeout expires.  */
 int hako_hooks_run (hako_spec_hook *const *hooks, size_t n, const char *kind, const char *state_json,
                     hako_error_t **err);
+/* Run every one of HOOKS; a failure is logged as a warning and the rest
+   still run (poststop, runtime.md).  */
+void hako_hooks_run_warn (hako_spec_hook *const *hooks, size_t n, const char *kind, const char *state_json);
 
 #endif

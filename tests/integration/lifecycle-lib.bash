@@ -6,7 +6,12 @@ RECVTTY="${RECVTTY:-$HAKO_BUILDDIR/tests/helpers/recvtty}"
 
 # status_of ID: the status `state` reports (or "none" when state fails).
 status_of() {
-	"$HAKO" --root "$HAKO_ROOT" state "$1" 2>/dev/null | jq -r .status 2>/dev/null || echo none
+	local out
+	if out="$("$HAKO" --root "$HAKO_ROOT" state "$1" 2>/dev/null)"; then
+		echo "$out" | jq -r .status
+	else
+		echo none
+	fi
 }
 
 # wait_status ID STATUS: until state reports STATUS (5 s).
@@ -96,4 +101,31 @@ if n < 0:
     sys.exit("listmount: errno %d" % ctypes.get_errno())
 print(n)
 PY
+}
+
+# sys_bind: /sys bound from the host instead of a new sysfs (which a user
+# namespace may not mount without owning the network namespace).
+sys_bind() {
+	update_config '.mounts |= map(if .destination == "/sys" then {"destination":"/sys","type":"none","source":"/sys","options":["rbind","nosuid","noexec","nodev","ro"]} else . end)'
+}
+
+# new_netns FILE: a network namespace bound on FILE (unmount_netns FILE).
+new_netns() {
+	touch "$1"
+	unshare --net="$1" true
+}
+unmount_netns() {
+	if mountpoint -q "$1" 2>/dev/null || grep -q " $1 " /proc/self/mountinfo; then
+		umount "$1"
+	fi
+}
+
+# traversable PATH: every directory up to PATH searchable by others (ids
+# mapped in a user namespace must reach the bundle).
+traversable() {
+	local d="$1"
+	while [ "$d" != / ] && [ -n "$d" ]; do
+		chmod o+x "$d"
+		d="$(dirname "$d")"
+	done
 }
