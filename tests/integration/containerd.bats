@@ -6,8 +6,9 @@
 # with `ctr image import`, tasks run with `ctr run --runc-binary` (ctr
 # cannot pick a named runtime without the CRI plugin: see the snippet
 # test).  The shim's runc root is private too (--runc-root); the cgroups
-# are /<namespace>/<id>, under a namespace of this file's own.  The last
-# test checks every runtime call the shim made.
+# are /<namespace>/<id>, under a namespace of this file's own.  (The shims'
+# sockets are in /run/containerd/s/, named by a hash of the address: fixed
+# in containerd 1.6.)  The last test checks every runtime call the shim made.
 
 load helpers
 load clients-helpers

@@ -3,14 +3,12 @@
 # Debian's podman (with conmon) using hako exactly as it uses runc: hako is
 # chosen by contrib/containers.conf.d/50-hako.conf (through CONTAINERS_CONF),
 # the store is private (vfs), cgroups are made by podman's cgroupfs manager
-# under a parent of this file's own, and hako's state goes to a private
-# root (the logging wrapper adds --root: podman as root passes none, and its
-# `podman --runtime-flag` is lost on the cleanup path).  The image is busybox-static imported
-# with `podman import`.  The last test checks every runtime call podman made.
-#
-# Root lacks CAP_SYS_RESOURCE here, so the rlimits podman would raise are
-# set lower (default_ulimits); containers have no network (--network none)
-# or one made here.
+# under a parent of this file's own, containers have no network (--network
+# none) or one made here, and the image is busybox-static imported with
+# `podman import`.  hako's state goes to a private root: the logging
+# wrapper adds --root, as podman (as root) passes none, and
+# `podman --runtime-flag root=...` would be lost on podman's cleanup path.
+# The last test checks every runtime call podman made.
 
 load helpers
 load clients-helpers
@@ -304,6 +302,42 @@ ppid_of() { "$PODMAN" inspect -f '{{.State.Pid}}' "$1"; }
 	[ "${lines[0]}" = "net:[$inode]" ]
 	[ "${lines[1]}" = "$(printf '0\t1000')" ]
 	[ "$in_ns" = "$(printf '0\t1000')" ]
+}
+
+@test "podman: --privileged: every capability hako holds, no seccomp, the host's devices, /sys writable" {
+	run prun --rm --privileged localhost/bb sh -c 'awk "/^(CapEff|Seccomp):/ {print \$2}" /proc/self/status; grep " /sys " /proc/mounts; ls /dev'
+	[ "$status" -eq 0 ]
+	# (root here lacks CAP_SYS_RESOURCE: it cannot be given)
+	[ "${lines[0]}" = "$(awk '/^CapEff:/ {print $2}' /proc/self/status)" ]
+	[ "${lines[1]}" = 0 ]
+	[[ "${lines[2]}" == "sysfs /sys sysfs rw,"* ]]
+	devs="$(find /dev -maxdepth 1 -type b -printf '%f\n' | head -3)"
+	[ -n "$devs" ]
+	for dev in $devs; do
+		echo "$output" | grep -qx "$dev"
+	done
+}
+
+@test "podman: --pid, --ipc, --uts host share the host's namespaces" {
+	run prun --rm --pid host --ipc host --uts host localhost/bb \
+		sh -c 'for n in pid ipc uts; do readlink /proc/self/ns/$n; done; hostname'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$(readlink /proc/self/ns/pid)" ]
+	[ "${lines[1]}" = "$(readlink /proc/self/ns/ipc)" ]
+	[ "${lines[2]}" = "$(readlink /proc/self/ns/uts)" ]
+	[ "${lines[3]}" = "$(hostname)" ]
+}
+
+@test "podman: --device, --oom-score-adj, --cpu-shares, --memory-reservation" {
+	run prun --rm --device /dev/null:/dev/mynull --oom-score-adj 100 --cpu-shares 512 --memory-reservation 32m localhost/bb \
+		sh -c 'stat -c "%F %t,%T" /dev/mynull; echo x >/dev/mynull && echo write-ok
+			cat /proc/self/oom_score_adj /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/memory/memory.soft_limit_in_bytes'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "character special file 1,3" ]
+	[ "${lines[1]}" = write-ok ]
+	[ "${lines[2]}" = 100 ]
+	[ "${lines[3]}" = 512 ]
+	[ "${lines[4]}" = 33554432 ]
 }
 
 @test "podman: --preserve-fds passes a descriptor through conmon and hako" {
