@@ -15,6 +15,7 @@ bats_require_minimum_version 1.5.0
 setup_file() {
 	clients_setup rootless
 	export RL_USER="hako-rl-$$"
+	touch /etc/subuid /etc/subgid # usermod --add-subuids needs them
 	# A range above every one already given out.
 	RL_SUB="$(cat /etc/subuid /etc/subgid 2>/dev/null | awk -F: 'BEGIN {m = 100000} $2 + $3 > m {m = $2 + $3} END {print m}')"
 	export RL_SUB
