@@ -20,6 +20,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "mounts.h"
 #include "safe-path.h"
 
 #ifndef TIOCGPTPEER
@@ -95,11 +96,15 @@ hako_terminal_setup (const hako_spec_console_size *size, bool bind_console, hako
           close (slave);
           return hako_error_sys (err, "create /dev/console");
         }
-      char from[HAKO_FD_PATH_MAX], to[HAKO_FD_PATH_MAX];
-      if (mount (hako_fd_path (slave, from), hako_fd_path (cfd, to), NULL, MS_BIND, NULL) < 0)
+      /* By descriptors only: we are past pivot_root, and /proc/self/fd/N
+         would be looked up in the container's /proc, which its rootfs
+         may have replaced to redirect the bind.  */
+      cleanup_close int tree = hako_open_tree (slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+      if (tree < 0 || hako_move_mount (tree, "", cfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         {
+          int saved = errno;
           close (slave);
-          return hako_error_sys (err, "bind the pty on /dev/console");
+          return hako_error_set (err, saved, "bind the pty on /dev/console");
         }
     }
   if (setsid () < 0 && errno != EPERM)

@@ -332,6 +332,28 @@ check_procfs_masked() {
 	assert_no_leftovers "$ID"
 }
 
+# Attack class 4 (CVE-2025-52565 and kin): the rootfs's /proc is a decoy
+# whose self/fd/N all lead to one file (procfs is mounted elsewhere): a
+# console bind through /proc/self/fd paths would go decoy on decoy and
+# leave /dev/console a plain file.  It is made with descriptors only.
+@test "escape 4: a decoy /proc cannot redirect the bind of the pty on /dev/console" {
+	local r="$BUNDLE/rootfs" n
+	mkdir -p "$r/fakeproc/self/fd"
+	echo decoy >"$r/decoy"
+	for n in $(seq 0 200); do ln -s /decoy "$r/fakeproc/self/fd/$n"; done
+	rmdir "$r/proc"
+	ln -s /fakeproc "$r/proc"
+	update_config '(.mounts[] | select(.destination == "/proc")).destination = "/realproc"
+		| .linux.maskedPaths = [] | .linux.readonlyPaths = []'
+	args probe stat /dev/console -- readlink /proc/self/fd/0
+	run_console
+	[ "$status" -eq 0 ]
+	[ "$(field type)" = char ]
+	[[ "$(field rdev)" == 136:* ]]
+	[ "$(cat "$r/decoy")" = decoy ]
+	assert_no_leftovers "$ID"
+}
+
 # Attack class 5 (CVE-2019-16884 and kin): procfs writes redirected by a
 # mount over /proc.  sysctl: a fake /proc/sys with the same file names.
 @test "escape 5: linux.sysctl is not written through a mount over /proc/sys" {
