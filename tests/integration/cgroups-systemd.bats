@@ -29,12 +29,24 @@ start_scope() {
 	shako start "$ID"
 }
 
-# scope_dir SLICE-PATH UNIT: the scope's cgroup2 directory.
-scope_dir() {
-	if grep -q '^[^ ]* /sys/fs/cgroup cgroup2 ' /proc/self/mounts; then
-		echo "/sys/fs/cgroup$1/$2"
+v2() {
+	grep -q '^[^ ]* /sys/fs/cgroup cgroup2 ' /proc/self/mounts
+}
+
+# sd_cg CONTROLLER SLICE-PATH UNIT: the scope's directory for CONTROLLER.
+sd_cg() {
+	if v2; then
+		echo "/sys/fs/cgroup$2/$3"
 	else
-		echo "/sys/fs/cgroup/unified$1/$2"
+		echo "/sys/fs/cgroup/$1$2/$3"
+	fi
+}
+
+mem_limit() {
+	if v2; then
+		cat "$(sd_cg memory "$1" "$2")/memory.max"
+	else
+		cat "$(sd_cg memory "$1" "$2")/memory.limit_in_bytes"
 	fi
 }
 
@@ -65,28 +77,36 @@ scope_dir() {
 		| .linux.resources.pids = {\"limit\": 42}
 		| .linux.resources.cpu = {\"shares\": 1024, \"quota\": 50000, \"period\": 100000}"
 	start_scope
-	props="$(systemctl show -p ActiveState -p Delegate -p Slice -p MemoryMax -p TasksMax -p CPUQuotaPerSecUSec "$unit")"
+	# v1 and hybrid hosts: MemoryLimit; v2: MemoryMax
+	mem=MemoryMax
+	v2 || mem=MemoryLimit
+	props="$(systemctl show -p ActiveState -p Delegate -p Slice -p $mem -p TasksMax -p CPUQuotaPerSecUSec "$unit")"
 	echo "$props"
 	grep -qx ActiveState=active <<<"$props"
 	grep -qx Delegate=yes <<<"$props"
 	grep -qx Slice=system.slice <<<"$props"
-	grep -qx MemoryMax=67108864 <<<"$props"
+	grep -qx $mem=67108864 <<<"$props"
 	grep -qx TasksMax=42 <<<"$props"
 	grep -qx CPUQuotaPerSecUSec=500ms <<<"$props"
-	dir="$(scope_dir /system.slice "$unit")"
 	pid="$(shako state "$ID" | jq -r .pid)"
-	grep -qx "$pid" "$dir/cgroup.procs"
-	[ "$(cat "$dir/memory.max")" = 67108864 ]
-	[ "$(cat "$dir/pids.max")" = 42 ]
-	[ "$(cat "$dir/cpu.max")" = "50000 100000" ]
+	for c in pids memory cpu freezer; do
+		grep -qx "$pid" "$(sd_cg $c /system.slice "$unit")/cgroup.procs" || fail "$pid not in the scope's $c cgroup"
+	done
+	[ "$(mem_limit /system.slice "$unit")" = 67108864 ]
+	[ "$(cat "$(sd_cg pids /system.slice "$unit")/pids.max")" = 42 ]
+	if v2; then
+		[ "$(cat "$(sd_cg cpu /system.slice "$unit")/cpu.max")" = "50000 100000" ]
+	else
+		[ "$(cat "$(sd_cg cpu /system.slice "$unit")/cpu.cfs_quota_us")" = 50000 ]
+	fi
 	# update: the property and the file
 	shako update --memory 128m --pids-limit 21 "$ID"
-	[ "$(systemctl show -p MemoryMax --value "$unit")" = 134217728 ]
-	[ "$(cat "$dir/memory.max")" = 134217728 ]
-	[ "$(cat "$dir/pids.max")" = 21 ]
+	[ "$(systemctl show -p $mem --value "$unit")" = 134217728 ]
+	[ "$(mem_limit /system.slice "$unit")" = 134217728 ]
+	[ "$(cat "$(sd_cg pids /system.slice "$unit")/pids.max")" = 21 ]
 	# exec joins the scope
 	shako exec -d "$ID" probe sleep 100
-	wait_for bash -c "[ \$(wc -l <'$dir/cgroup.procs') -eq 2 ]"
+	wait_for bash -c "[ \$(wc -l <'$(sd_cg pids /system.slice "$unit")/cgroup.procs') -eq 2 ]"
 	# pause, events, kill --all
 	shako pause "$ID"
 	[ "$(shako state "$ID" | jq -r .status)" = paused ]
@@ -96,7 +116,9 @@ scope_dir() {
 	wait_for bash -c "[ \"\$('$HAKO' --root '$HAKO_ROOT' state '$ID' | jq -r .status)\" = stopped ]"
 	shako delete "$ID"
 	! systemctl is-active -q "$unit"
-	[ ! -d "$dir" ]
+	for c in pids memory freezer; do
+		[ ! -d "$(sd_cg $c /system.slice "$unit")" ] || fail "the scope's $c cgroup is left"
+	done
 	assert_no_leftovers "$ID"
 }
 
@@ -104,13 +126,13 @@ scope_dir() {
 	has_systemd || skip "systemd is not PID 1"
 	start_scope
 	[ "$(systemctl is-active "hako-$ID.scope")" = active ]
-	[ -d "$(scope_dir /system.slice "hako-$ID.scope")" ]
+	[ -d "$(sd_cg pids /system.slice "hako-$ID.scope")" ]
 	shako delete --force "$ID"
 	! systemctl is-active -q "hako-$ID.scope"
 
 	update_config ".linux.cgroupsPath = \"hako-test.slice:x:$ID\""
 	start_scope
-	dir="$(scope_dir /hako.slice/hako-test.slice "x-$ID.scope")"
+	dir="$(sd_cg pids /hako.slice/hako-test.slice "x-$ID.scope")"
 	pid="$(shako state "$ID" | jq -r .pid)"
 	grep -qx "$pid" "$dir/cgroup.procs"
 	shako delete --force "$ID"

@@ -283,6 +283,22 @@ cpu_usage_us() {
 	assert_no_leftovers "$ID"
 }
 
+@test "cgroups: update replaces the device rules (v1 files; v2 a new BPF program, the old one detached)" {
+	update_config '.root.readonly = false
+		| .linux.devices = [{"path": "/dev/hakotest", "type": "c", "major": 42, "minor": 42, "fileMode": 438}]
+		| .process.args = ["sh","-c","probe cat /dev/hakotest >/before; while [ ! -e /go ]; do sleep 0.1; done; probe cat /dev/hakotest >/after; sleep 100"]'
+	start_container
+	wait_for test -s "$BUNDLE/rootfs/before"
+	grep -q "Operation not permitted" "$BUNDLE/rootfs/before"
+	echo '{"devices": [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 42, "minor": 42, "access": "r"}]}' |
+		hako update -r - "$ID"
+	touch "$BUNDLE/rootfs/go"
+	wait_for test -s "$BUNDLE/rootfs/after"
+	grep -q "No such device or address" "$BUNDLE/rootfs/after"
+	hako delete --force "$ID"
+	assert_no_leftovers "$ID"
+}
+
 @test "cgroups, any layout: network and rdma are clear errors where the host lacks them" {
 	v1_has net_cls && skip "this host has net_cls"
 	update_config '.linux.resources.network = {"classID": 1048577}'

@@ -5,15 +5,17 @@
 #   v2       an initramfs whose init mounts cgroup2 alone at /sys/fs/cgroup
 #            and runs tests/integration/cgroups.bats;
 #   systemd  a debootstrap'ed Debian root with systemd as PID 1 and the
-#            --systemd-cgroup tests (cgroups-systemd.bats).
+#            --systemd-cgroup tests (cgroups-systemd.bats);
+#   systemd-hybrid  the same root, systemd in its hybrid mode (v1
+#            controllers and cgroup2 at /sys/fs/cgroup/unified).
 # TAP comes back over the serial console; the last line is
 # "N passed, N failed".  Packages are installed with apt-get when missing;
 # the Debian root is cached under /var/cache/hako-vm.
-#   tests/vm/vm-test.sh BUILDDIR [v2|systemd|all]
+#   tests/vm/vm-test.sh BUILDDIR [v2|systemd|systemd-hybrid|all]
 set -u
 here="$(cd "$(dirname "$0")" && pwd)"
 src="$(cd "$here/../.." && pwd)"
-builddir="$(cd "${1:?usage: tests/vm/vm-test.sh BUILDDIR [v2|systemd|all]}" && pwd)"
+builddir="$(cd "${1:?usage: tests/vm/vm-test.sh BUILDDIR [v2|systemd|systemd-hybrid|all]}" && pwd)"
 which="${2:-all}"
 cache="${HAKO_VM_CACHE:-/var/cache/hako-vm}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/hako-vm.XXXXXX")"
@@ -165,11 +167,11 @@ debian_root() {
 	echo "$root"
 }
 
-vm_systemd() {
-	need_packages qemu-system-x86 linux-image-amd64 cpio ||
-		{ echo "not ok 1 vm systemd: the packages it needs could not be installed"; return 1; }
+# The systemd VM's initramfs, made once for both boots.
+systemd_cpio() {
+	need_packages qemu-system-x86 linux-image-amd64 cpio || return 1
 	local base root="$work/sd-root"
-	base="$(debian_root)" || { echo "not ok 1 vm systemd: no Debian root"; return 1; }
+	base="$(debian_root)" || return 1
 	cp -a "$base" "$root"
 	copy_tests "$root"
 	cp "$here/run-systemd-tests" "$root/hako-tests/run"
@@ -189,8 +191,18 @@ vm_systemd() {
 	done
 	echo hako-vm >"$root/etc/hostname"
 	(cd "$root" && find . | cpio -o -H newc --quiet) >"$work/sd.cpio"
-	run_qemu "$work/sd.cpio" 2560 "$work/sd.log" "rdinit=/init systemd.show_status=0"
-	report systemd "$work/sd.log"
+	rm -rf "$root"
+}
+
+# vm_systemd NAME [KERNEL-ARGS]: boot the systemd root (made by
+# systemd_cpio); systemd.unified_cgroup_hierarchy=0 gives a hybrid host.
+vm_systemd() {
+	if [ ! -s "$work/sd.cpio" ]; then
+		echo "not ok 1 vm $1: no Debian root with systemd could be made"
+		return 1
+	fi
+	run_qemu "$work/sd.cpio" 2560 "$work/$1.log" "rdinit=/init systemd.show_status=0 ${2:-}"
+	report "$1" "$work/$1.log"
 }
 
 command -v qemu-system-x86_64 >/dev/null || need_packages qemu-system-x86 || {
@@ -202,15 +214,24 @@ command -v qemu-system-x86_64 >/dev/null || need_packages qemu-system-x86 || {
 # emulated CPU.
 case "$which" in
 v2) vm_v2 >"$work/v2.out" ;;
-systemd) vm_systemd >"$work/sd.out" ;;
+systemd)
+	systemd_cpio
+	vm_systemd systemd >"$work/sd.out"
+	;;
+systemd-hybrid)
+	systemd_cpio
+	vm_systemd systemd-hybrid systemd.unified_cgroup_hierarchy=0 >"$work/sdh.out"
+	;;
 all)
 	need_packages qemu-system-x86 linux-image-amd64 busybox-static cpio bats jq debootstrap
 	vm_v2 >"$work/v2.out" &
-	vm_systemd >"$work/sd.out"
+	systemd_cpio
+	vm_systemd systemd >"$work/sd.out" &
+	vm_systemd systemd-hybrid systemd.unified_cgroup_hierarchy=0 >"$work/sdh.out"
 	wait
 	;;
 *)
-	echo "usage: tests/vm/vm-test.sh BUILDDIR [v2|systemd|all]" >&2
+	echo "usage: tests/vm/vm-test.sh BUILDDIR [v2|systemd|systemd-hybrid|all]" >&2
 	exit 2
 	;;
 esac
