@@ -16,6 +16,7 @@ setup() {
 }
 
 teardown() {
+	[ -z "${LOOPDEV:-}" ] || losetup -d "$LOOPDEV" 2>/dev/null || true
 	rootfs_teardown
 }
 
@@ -127,12 +128,17 @@ teardown() {
 	assert_no_leftovers "$ID"
 }
 
-@test "tmpfs: the atime family" {
+@test "tmpfs: the atime family, and recursive options on a file system" {
 	add_mount '{"destination":"/n","type":"tmpfs","source":"tmpfs","options":["noatime"]}'
 	add_mount '{"destination":"/s","type":"tmpfs","source":"tmpfs","options":["strictatime"]}'
 	add_mount '{"destination":"/r","type":"tmpfs","source":"tmpfs","options":["noatime","relatime"]}'
 	add_mount '{"destination":"/d","type":"tmpfs","source":"tmpfs","options":["nodiratime"]}'
+	# The recursive forms on a file system mount too.
+	add_mount '{"destination":"/rr","type":"tmpfs","source":"tmpfs","options":["rro","rnoexec","rnoatime"]}'
 	run_ok hako run -b "$BUNDLE" "$ID"
+	assert_opt /rr ro
+	assert_opt /rr noexec
+	assert_opt /rr noatime
 	assert_opt /n noatime
 	refute_opt /s relatime
 	refute_opt /s noatime
@@ -260,6 +266,27 @@ teardown() {
 	has_opt "$s" size=1024k
 	has_opt "$s" nr_inodes=100
 	has_opt "$s" mode=1770
+	assert_no_leftovers "$ID"
+}
+
+@test "a block device by type: ext4 from a loop device, ro and nodev" {
+	truncate -s 16M "$BATS_TEST_TMPDIR/img"
+	mkfs.ext4 -q "$BATS_TEST_TMPDIR/img"
+	LOOPDEV="$(losetup -f --show "$BATS_TEST_TMPDIR/img")"
+	# The mount opens the device from inside the container's device cgroup.
+	update_config '.linux.resources.devices += [{"allow":true,"type":"b","major":'"$((0x$(stat -c %t "$LOOPDEV")))"',"minor":'"$((0x$(stat -c %T "$LOOPDEV")))"',"access":"rwm"}]'
+	add_mount '{"destination":"/disk","type":"ext4","source":"'"$LOOPDEV"'","options":["ro","nodev","noatime","errors=remount-ro"]}'
+	args probe write /disk/x y -- mounts
+	run hako run -b "$BUNDLE" "$ID"
+	losetup -d "$LOOPDEV"
+	LOOPDEV=
+	[[ "$output" == *"write=error errno=30"* ]]
+	[ "$(mnt_fstype /disk)" = ext4 ]
+	[[ "$(mnt_source /disk)" == /dev/loop* ]]
+	assert_opt /disk ro
+	assert_opt /disk nodev
+	assert_opt /disk noatime
+	has_opt "$(mnt_super /disk)" errors=remount-ro
 	assert_no_leftovers "$ID"
 }
 
