@@ -351,7 +351,7 @@ ppid_of() { "$PODMAN" inspect -f '{{.State.Pid}}' "$1"; }
 }
 
 @test "podman: a short command, many times (no start race)" {
-	for i in $(seq 15); do
+	for i in $(seq 8); do
 		run prun --rm localhost/bb sh -c 'echo $$'
 		[ "$status" -eq 0 ]
 		[ "$output" = 1 ]
