@@ -244,7 +244,7 @@ resolve_routes (struct add_state *s)
         int family = k ? AF_INET6 : AF_INET;
         const net_addr_t *gw = gateway_for (c, s->addrs, family);
         if (gw && ! routes_have_default (c, family))
-          s->routes[s->nroutes++] = (net_route_t) { .dst = { .addr = { .family = family } }, .gw = *gw };
+          s->routes[s->nroutes++] = (net_route_t){ .dst = { .addr = { .family = family } }, .gw = *gw };
       }
 }
 
@@ -410,8 +410,7 @@ add_steps (struct add_state *s, hako_error_t **err)
   random_mac (s->host_mac);
   container_mac (s);
   resolve_routes (s);
-  if (nl_veth_create (&s->host, s->veth, s->host_mac, s->bridge.index, req->ifname, s->cont_mac, s->nsfd, c->mtu,
-                      err)
+  if (nl_veth_create (&s->host, s->veth, s->host_mac, s->bridge.index, req->ifname, s->cont_mac, s->nsfd, c->mtu, err)
       < 0)
     {
       if ((*err)->status == EEXIST)

@@ -18,8 +18,7 @@
 #include "netns.h"
 #include "nft.h"
 
-static int __attribute__ ((format (printf, 2, 3)))
-fail (hako_error_t **err, const char *fmt, ...)
+static int __attribute__ ((format (printf, 2, 3))) fail (hako_error_t **err, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
@@ -78,8 +77,7 @@ check_addresses (net_config_t *c, const net_request_t *req, nl_t *cont, int cont
         if (! owned.v[j].is_port && net_addr_equal (&owned.v[j].addr, &p.addr))
           reserved = true;
       if (ret == 0 && ! reserved)
-        ret = fail (err, "address %s is not reserved for this container in the store `%s`", ip->address,
-                    c->store_dir);
+        ret = fail (err, "address %s is not reserved for this container in the store `%s`", ip->address, c->store_dir);
       if (ret == 0 && *naddrs < c->nsets)
         addrs[(*naddrs)++] = p.addr;
     }

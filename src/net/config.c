@@ -93,8 +93,7 @@ net_parse_mac (const char *s, uint8_t mac[6])
 {
   unsigned v[6];
   char tail;
-  if (sscanf (s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6
-      || strlen (s) != 17)
+  if (sscanf (s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6 || strlen (s) != 17)
     return -1;
   for (int i = 0; i < 6; i++)
     mac[i] = (uint8_t) v[i];
@@ -119,8 +118,8 @@ net_proto_name (uint8_t proto)
 
 /* One host-local range: subnet, rangeStart, rangeEnd, gateway.  */
 static int
-range_load (const char *path, const char *subnet, const char *start, const char *end, const char *gw,
-            net_range_t *r, hako_error_t **err)
+range_load (const char *path, const char *subnet, const char *start, const char *end, const char *gw, net_range_t *r,
+            hako_error_t **err)
 {
   char kp[96];
   snprintf (kp, sizeof kp, "%s.subnet", path);
@@ -233,8 +232,7 @@ ipam_load (net_config_t *c, hako_error_t **err)
       for (size_t k = i; k < c->nsets; k++)
         for (size_t l = (k == i ? j + 1 : 0); l < c->sets[k].len; l++)
           if (ranges_overlap (&c->sets[i].ranges[j], &c->sets[k].ranges[l]))
-            return conf_error (err, CNI_ERR_INVALID_CONFIG, "ipam", "ranges %zu.%zu and %zu.%zu overlap", i, j, k,
-                               l);
+            return conf_error (err, CNI_ERR_INVALID_CONFIG, "ipam", "ranges %zu.%zu and %zu.%zu overlap", i, j, k, l);
 
   c->nroutes = ipam->routes_len;
   c->routes = hako_xcalloc (c->nroutes + 1, sizeof (*c->routes));
@@ -253,8 +251,8 @@ ipam_load (net_config_t *c, hako_error_t **err)
           if (net_addr_parse (ro->gw, &rt->gw) < 0)
             return conf_error (err, CNI_ERR_INVALID_CONFIG, path, "invalid IP address `%s`", ro->gw);
           if (rt->gw.family != rt->dst.addr.family)
-            return conf_error (err, CNI_ERR_INVALID_CONFIG, path, "%s and dst %s are of different families",
-                               ro->gw, ro->dst);
+            return conf_error (err, CNI_ERR_INVALID_CONFIG, path, "%s and dst %s are of different families", ro->gw,
+                               ro->dst);
         }
       rt->mtu = ro->mtu;
       rt->advmss = ro->advmss;
@@ -326,12 +324,9 @@ refuse_unsupported (const hako_cni_net_conf *n, hako_error_t **err)
     const char *key;
     bool set;
   } keys[] = {
-    { "promiscMode", n->promisc_mode },
-    { "vlan", n->vlan != 0 },
-    { "vlanTrunk", n->vlan_trunk_len > 0 },
-    { "macspoofchk", n->macspoofchk },
-    { "enabledad", n->enabledad },
-    { "disableContainerInterface", n->disable_container_interface },
+    { "promiscMode", n->promisc_mode },     { "vlan", n->vlan != 0 },
+    { "vlanTrunk", n->vlan_trunk_len > 0 }, { "macspoofchk", n->macspoofchk },
+    { "enabledad", n->enabledad },          { "disableContainerInterface", n->disable_container_interface },
     { "portIsolation", n->port_isolation },
   };
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
@@ -378,8 +373,8 @@ conf_check (net_config_t *c, hako_error_t **err)
   if (mac && *mac)
     {
       if (net_parse_mac (mac, c->mac) < 0)
-        return conf_error (err, CNI_ERR_INVALID_CONFIG, n->runtime_config && n->runtime_config->mac
-                                                            ? "runtimeConfig.mac" : "mac",
+        return conf_error (err, CNI_ERR_INVALID_CONFIG,
+                           n->runtime_config && n->runtime_config->mac ? "runtimeConfig.mac" : "mac",
                            "`%s` is not a unicast MAC address (xx:xx:xx:xx:xx:xx)", mac);
       c->has_mac = true;
     }
@@ -423,8 +418,7 @@ net_config_load (const char *data, size_t len, const char *source, bool allow_li
          and version, as a runtime would pass it.  */
       hako_cni_net_conf_list *list = NULL;
       if (! allow_list)
-        r = conf_error (err, CNI_ERR_INVALID_CONFIG, "plugins",
-                        "a configuration list is not a plugin configuration");
+        r = conf_error (err, CNI_ERR_INVALID_CONFIG, "plugins", "a configuration list is not a plugin configuration");
       else if (hako_cni_net_conf_list_parse (tree, &root, &list, err) < 0)
         r = -CNI_ERR_INVALID_CONFIG;
       else if (list->plugins_len == 0)

@@ -28,7 +28,7 @@ enum
   CNI_ERR_IPAM = 101,     /* the address store, or no address left */
   CNI_ERR_FIREWALL = 102, /* nftables */
   CNI_ERR_PORT_BUSY = 103,
-  CNI_ERR_CHECK = 104,    /* CHECK found the attachment not as expected */
+  CNI_ERR_CHECK = 104, /* CHECK found the attachment not as expected */
 };
 
 /* Ranges in one network, all sets together.  */
@@ -93,8 +93,8 @@ int net_version_cmp (const char *a, const char *b);
 /* Parse and check DATA (a plugin configuration; a configuration list too
    when ALLOW_LIST, whose first plugin is used).  On failure returns minus
    a CNI error code and fills ERR with the JSON path and what was expected. */
-int net_config_load (const char *data, size_t len, const char *source, bool allow_list,
-                     net_config_t **out, hako_error_t **err);
+int net_config_load (const char *data, size_t len, const char *source, bool allow_list, net_config_t **out,
+                     hako_error_t **err);
 /* Apply CNI_ARGS ("K=V;K=V"): IP= and IgnoreUnknown=.  Returns minus a CNI
    error code on failure.  */
 int net_config_apply_args (net_config_t *c, const char *cni_args, hako_error_t **err);

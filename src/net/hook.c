@@ -74,7 +74,8 @@ net_config_add_publish (net_config_t *c, const char *spec, hako_error_t **err)
     }
   else
     hport = s;
-  if (parse_port (hport, "host", spec, &p.host, err) < 0 || parse_port (cport, "container", spec, &p.container, err) < 0)
+  if (parse_port (hport, "host", spec, &p.host, err) < 0
+      || parse_port (cport, "container", spec, &p.container, err) < 0)
     return -1;
   if (ip && *ip && net_addr_parse (ip, &p.host_ip) < 0)
     return hako_error_set (err, 0, "--publish `%s`: `%s` is not an IP address", spec, ip);

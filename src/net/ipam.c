@@ -262,7 +262,9 @@ ipam_allocate (ipam_store_t *s, const net_config_t *c, const char *id, const cha
         {
           char a[NET_ADDR_STRLEN];
           net_addr_format (&c->requested[i], a);
-          return hako_error_set (err, EINVAL, "requested address %s is in no range of the network, or a second one in a range set", a);
+          return hako_error_set (err, EINVAL,
+                                 "requested address %s is in no range of the network, or a second one in a range set",
+                                 a);
         }
     }
   size_t done = 0;
@@ -312,8 +314,7 @@ ipam_reserve_port (ipam_store_t *s, const net_port_t *p, const char *id, const c
   cleanup_free char *owner = owner_text (id, ifname, store_network (s), hostip);
   int r = create_excl (s->dirfd, name, owner, err);
   if (r == 1)
-    return hako_error_set (err, EADDRINUSE, "host port %s/%u is already published", net_proto_name (p->proto),
-                           p->host);
+    return hako_error_set (err, EADDRINUSE, "host port %s/%u is already published", net_proto_name (p->proto), p->host);
   return r;
 }
 

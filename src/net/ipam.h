@@ -29,8 +29,8 @@ typedef struct ipam_store
 typedef struct ipam_entry
 {
   bool is_port;
-  net_addr_t addr;       /* addresses */
-  net_port_t port;       /* ports: proto, host and host_ip */
+  net_addr_t addr; /* addresses */
+  net_port_t port; /* ports: proto, host and host_ip */
   char *id, *ifname;
 } ipam_entry_t;
 

@@ -258,8 +258,7 @@ main (int argc, char **argv)
   if (command == NULL || *command == '\0')
     {
       /* What CNI plugins do when run by hand.  */
-      fprintf (stderr, "hako-net %s: a CNI plugin; CNI_COMMAND is not set (see hako-net --help)\n",
-               PACKAGE_VERSION);
+      fprintf (stderr, "hako-net %s: a CNI plugin; CNI_COMMAND is not set (see hako-net --help)\n", PACKAGE_VERSION);
       return 2;
     }
   return cni_main (command);

@@ -103,8 +103,8 @@ table_cmds (FILE *f, const net_config_t *c)
                  { "postrouting", "postrouting", "srcnat" } };
   for (size_t i = 0; i < 3; i++)
     {
-      fprintf (f, "add chain " TABLE_FMT " %s { type nat hook %s priority %s; policy accept; }\n", n,
-               chains[i].chain, chains[i].hook, chains[i].prio);
+      fprintf (f, "add chain " TABLE_FMT " %s { type nat hook %s priority %s; policy accept; }\n", n, chains[i].chain,
+               chains[i].hook, chains[i].prio);
       /* Rules are rewritten whole on each ADD: the result is the same
          whatever state an earlier run left.  */
       fprintf (f, "flush chain " TABLE_FMT " %s\n", n, chains[i].chain);
@@ -115,11 +115,9 @@ table_cmds (FILE *f, const net_config_t *c)
       const char *ip = v == 4 ? "ip" : "ip6", *at = v == 4 ? "ipv4_addr" : "ipv6_addr";
       if (! has_family (c, family))
         continue;
-      fprintf (f, "add map " TABLE_FMT " ports%d { type inet_proto . inet_service : %s . inet_service; }\n", n, v,
-               at);
-      fprintf (f,
-               "add map " TABLE_FMT " hostports%d { type %s . inet_proto . inet_service : %s . inet_service; }\n",
-               n, v, at, at);
+      fprintf (f, "add map " TABLE_FMT " ports%d { type inet_proto . inet_service : %s . inet_service; }\n", n, v, at);
+      fprintf (f, "add map " TABLE_FMT " hostports%d { type %s . inet_proto . inet_service : %s . inet_service; }\n", n,
+               v, at, at);
       /* Ports published on one host address first, then on all.  The
          output hook is what lets the host itself, 127.0.0.1 included,
          reach them.  */
@@ -131,7 +129,8 @@ table_cmds (FILE *f, const net_config_t *c)
                    "add rule " TABLE_FMT " %s fib daddr type local%s dnat %s to %s daddr . meta l4proto . th dport "
                    "map @hostports%d\n",
                    n, chain, not_lo, ip, ip, v);
-          fprintf (f, "add rule " TABLE_FMT " %s fib daddr type local%s dnat %s to meta l4proto . th dport map @ports%d\n",
+          fprintf (f,
+                   "add rule " TABLE_FMT " %s fib daddr type local%s dnat %s to meta l4proto . th dport map @ports%d\n",
                    n, chain, not_lo, ip, v);
         }
       char subnets[NET_MAX_RANGES][NET_CIDR_STRLEN];
@@ -209,8 +208,7 @@ nft_add (const net_config_t *c, const net_addr_t *addrs, size_t naddrs, hako_err
 }
 
 int
-nft_del_ports (const char *network, const net_port_t *ports, size_t nports, const bool families[2],
-               hako_error_t **err)
+nft_del_ports (const char *network, const net_port_t *ports, size_t nports, const bool families[2], hako_error_t **err)
 {
   if (nports == 0)
     return 0;
@@ -260,8 +258,8 @@ nft_del_ports (const char *network, const net_port_t *ports, size_t nports, cons
 int
 nft_drop_table (const char *network, hako_error_t **err)
 {
-  cleanup_free char *cmds = hako_strdup_printf ("add table " TABLE_FMT "\ndelete table " TABLE_FMT "\n", network,
-                                                network);
+  cleanup_free char *cmds
+      = hako_strdup_printf ("add table " TABLE_FMT "\ndelete table " TABLE_FMT "\n", network, network);
   return run (cmds, NULL, err);
 }
 

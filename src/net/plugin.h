@@ -11,7 +11,7 @@
 typedef struct net_request
 {
   const char *container_id;
-  const char *netns;  /* may be NULL for DEL */
+  const char *netns; /* may be NULL for DEL */
   const char *ifname;
 } net_request_t;
 
