@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -27,6 +28,16 @@ netns_open (const char *path, int *fd, hako_error_t **err)
       close (*fd);
       *fd = -1;
       return hako_error_set (err, type < 0 ? errno : 0, "CNI_NETNS: `%s` is not a network namespace", path);
+    }
+  /* A container never shares the host's namespace with hako-net: its
+     interfaces would be made next to the host's own.  */
+  struct stat self, target;
+  if (stat ("/proc/self/ns/net", &self) == 0 && fstat (*fd, &target) == 0 && self.st_ino == target.st_ino
+      && self.st_dev == target.st_dev)
+    {
+      close (*fd);
+      *fd = -1;
+      return hako_error_set (err, 0, "CNI_NETNS: `%s` is hako-net's own network namespace, not a container's", path);
     }
   return 1;
 }

@@ -345,6 +345,9 @@ bad_config() {
 	cni ADD ok "/proc/self/ns/mnt"
 	[ "$(cni_code)" = 4 ]
 	[[ "$(echo "$output" | jq -r .msg)" == *"is not a network namespace"* ]]
+	cni ADD ok "/proc/$$/ns/net"
+	[ "$(cni_code)" = 4 ]
+	[[ "$(echo "$output" | jq -r .msg)" == *"is hako-net's own network namespace"* ]]
 	CNI_ARGS="FOO=bar" cni ADD ok "$BAD_NS"
 	[ "$(cni_code)" = 4 ]
 	[[ "$(echo "$output" | jq -r .msg)" == *"unknown argument \`FOO\`"* ]]
@@ -479,6 +482,11 @@ bad_config() {
 	run "$HAKO_NET" hook --config "$BATS_TEST_TMPDIR/nope.json" <<<"$state"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"nope.json"* ]]
+	# A container in the host's namespace is refused, and nothing made.
+	run "$HAKO_NET" hook --config "$NET_CONF" <<<"${state/\"pid\":$pid/\"pid\":$$}"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"hako-net's own network namespace"* ]]
+	net_assert_clean
 	! ip -n "${ns#/run/netns/}" link show eth0 2>/dev/null
 	kill "$pid"
 }
