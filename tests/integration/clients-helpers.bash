@@ -160,14 +160,21 @@ clients_containers_conf() {
 }
 
 # Remove the cgroup directories below PARENT (deepest first) in every
-# hierarchy: only ones this file made.
+# hierarchy: only ones this file made.  A conmon or shim on its way out
+# may keep one busy for a moment.
 clients_rm_cgroups() {
-	local parent="$1" d
+	local parent="$1" d i left
 	[ -n "$parent" ] || return 0
-	for d in /sys/fs/cgroup/*/"$parent" /sys/fs/cgroup/"$parent"; do
-		[ -d "$d" ] || continue
-		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+	for i in $(seq 50); do
+		left=""
+		for d in /sys/fs/cgroup/*/"$parent" /sys/fs/cgroup/"$parent"; do
+			[ -d "$d" ] || continue
+			find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || left=1
+		done
+		[ -z "$left" ] && return 0
+		sleep 0.1
 	done
+	echo "# cgroups left under $parent" >&3
 }
 
 # Run a command with a deadline; fail (after killing it) when it hangs.

@@ -50,12 +50,19 @@ teardown() {
 
 teardown_file() {
 	[ -n "${PODMAN:-}" ] && "$PODMAN" rm -a -f -t 0 >/dev/null 2>&1
-	# The pause process podman keeps for its user namespace.
-	local f
-	for f in "${CLIENTS_DIR:-/nonexistent}"/xdg/libpod/tmp/pause.pid; do
-		[ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
-	done
-	[ -n "${RL_USER:-}" ] && userdel "$RL_USER" 2>/dev/null
+	if [ -n "${RL_USER:-}" ] && id "$RL_USER" >/dev/null 2>&1; then
+		# What this file's user still runs (podman's pause process for its
+		# user namespace, a conmon on its way out), by pid; userdel refuses
+		# a user with processes.
+		local pids i
+		for i in $(seq 50); do
+			pids="$(pgrep -u "$RL_USER")" || break
+			# shellcheck disable=SC2086
+			kill -9 $pids 2>/dev/null
+			sleep 0.1
+		done
+		userdel "$RL_USER" || echo "# userdel $RL_USER failed" >&3
+	fi
 	[ -n "${CLIENTS_DIR:-}" ] && rm -rf "$CLIENTS_DIR"
 }
 
