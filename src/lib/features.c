@@ -38,8 +38,8 @@ hako_features_json (char **json, hako_error_t **err)
   hako_spec_features *f = hako_xcalloc (1, sizeof (*f));
   f->oci_version_min = hako_xstrdup ("1.0.0");
   f->oci_version_max = hako_xstrdup (HAKO_SPEC_VERSION);
-  static const char *const hooks[] = { "prestart", "createRuntime", "createContainer", "startContainer",
-                                       "poststart", "poststop", NULL };
+  static const char *const hooks[]
+      = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop", NULL };
   f->hooks = strv_from (hooks, &f->hooks_len);
   f->has_hooks = true;
   f->mount_options = strv_from (hako_mount_option_names, &f->mount_options_len);

@@ -74,8 +74,9 @@ semver (const char *v)
 static int
 sysctl_namespace (const char *key)
 {
-  static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall",
-                                     "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced", NULL };
+  static const char *const ipc[]
+      = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",          "kernel.sem", "kernel.shmall",
+          "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced", NULL };
   for (size_t i = 0; ipc[i]; i++)
     if (strcmp (key, ipc[i]) == 0)
       return HAKO_NS_IPC;
@@ -131,15 +132,18 @@ check_process (const hako_spec_process *pr, hako_problems_t *p)
         const char *n;
         char **v;
         size_t len;
-      } sets[] = { { "bounding", c->bounding, c->bounding_len },   { "effective", c->effective, c->effective_len },
-                   { "inheritable", c->inheritable, c->inheritable_len }, { "permitted", c->permitted, c->permitted_len },
+      } sets[] = { { "bounding", c->bounding, c->bounding_len },
+                   { "effective", c->effective, c->effective_len },
+                   { "inheritable", c->inheritable, c->inheritable_len },
+                   { "permitted", c->permitted, c->permitted_len },
                    { "ambient", c->ambient, c->ambient_len } };
       for (size_t s = 0; s < 5; s++)
         for (size_t i = 0; i < sets[s].len; i++)
           {
             int cap;
             if (hako_cap_from_name (sets[s].v[i], &cap) < 0)
-              hako_problems_add (p, "process.capabilities.%s[%zu]: unknown capability `%s`", sets[s].n, i, sets[s].v[i]);
+              hako_problems_add (p, "process.capabilities.%s[%zu]: unknown capability `%s`", sets[s].n, i,
+                                 sets[s].v[i]);
           }
     }
   if (pr->scheduler)
@@ -193,7 +197,8 @@ check_mounts (const hako_spec_config *c, bool userns, const char *bundle, bool h
         hako_problems_add (p, "mounts[%zu]: uidMappings need the idmap or ridmap option", i);
       if (host && bind && m->source && m->source[0])
         {
-          cleanup_free char *src = m->source[0] == '/' ? hako_xstrdup (m->source) : hako_strdup_printf ("%s/%s", bundle, m->source);
+          cleanup_free char *src
+              = m->source[0] == '/' ? hako_xstrdup (m->source) : hako_strdup_printf ("%s/%s", bundle, m->source);
           struct stat st;
           if (stat (src, &st) < 0)
             hako_problems_add (p, "mounts[%zu].source: `%s`: %s", i, src, strerror (errno));

@@ -18,43 +18,42 @@
 #include "hako-state.h"
 #include "runtime-spec.h"
 
-#define ROUND_TRIP(type, root)                                                                     \
-  static void round_trip_##root (const char *data, size_t len)                                   \
-  {                                                                                                \
-    hako_error_t *err = NULL;                                                                      \
-    type *v = root##_parse_data (data, len, "fuzz.json", &err);                                    \
-    if (v == NULL)                                                                                 \
-      {                                                                                            \
-        check_error (err);                                                                         \
-        return;                                                                                    \
-      }                                                                                            \
-    size_t n1 = 0, n2 = 0;                                                                         \
-    char *j1 = root##_to_json (v, 0, &n1, &err);                                                   \
-    if (j1 == NULL)                                                                                \
-      die (#root ": a parsed document does not serialize", data, err);                            \
-    type *w = root##_parse_data (j1, n1, "fuzz round trip", &err);                                 \
-    if (w == NULL)                                                                                 \
-      die (#root ": serialized output does not parse again", j1, err);                            \
-    char *j2 = root##_to_json (w, 0, &n2, &err);                                                   \
-    if (j2 == NULL || n1 != n2 || memcmp (j1, j2, n1) != 0)                                        \
-      die (#root ": serializing twice gives different text", j1, err);                            \
-    /* Pretty printing must give the same document.  */                                            \
-    char *p = root##_to_json (v, HAKO_JSON_PRETTY | HAKO_JSON_TABS, NULL, &err);                   \
-    type *x = p ? root##_parse_data (p, strlen (p), "fuzz pretty", &err) : NULL;                   \
-    char *j3 = x ? root##_to_json (x, 0, NULL, &err) : NULL;                                       \
-    if (j3 == NULL || strcmp (j1, j3) != 0)                                                        \
-      die (#root ": pretty output differs", j1, err);                                              \
-    free (j1);                                                                                     \
-    free (j2);                                                                                     \
-    free (j3);                                                                                     \
-    free (p);                                                                                      \
-    type##_free (v);                                                                               \
-    type##_free (w);                                                                               \
-    type##_free (x);                                                                               \
+#define ROUND_TRIP(type, root)                                                                                         \
+  static void round_trip_##root (const char *data, size_t len)                                                         \
+  {                                                                                                                    \
+    hako_error_t *err = NULL;                                                                                          \
+    type *v = root##_parse_data (data, len, "fuzz.json", &err);                                                        \
+    if (v == NULL)                                                                                                     \
+      {                                                                                                                \
+        check_error (err);                                                                                             \
+        return;                                                                                                        \
+      }                                                                                                                \
+    size_t n1 = 0, n2 = 0;                                                                                             \
+    char *j1 = root##_to_json (v, 0, &n1, &err);                                                                       \
+    if (j1 == NULL)                                                                                                    \
+      die (#root ": a parsed document does not serialize", data, err);                                                 \
+    type *w = root##_parse_data (j1, n1, "fuzz round trip", &err);                                                     \
+    if (w == NULL)                                                                                                     \
+      die (#root ": serialized output does not parse again", j1, err);                                                 \
+    char *j2 = root##_to_json (w, 0, &n2, &err);                                                                       \
+    if (j2 == NULL || n1 != n2 || memcmp (j1, j2, n1) != 0)                                                            \
+      die (#root ": serializing twice gives different text", j1, err);                                                 \
+    /* Pretty printing must give the same document.  */                                                                \
+    char *p = root##_to_json (v, HAKO_JSON_PRETTY | HAKO_JSON_TABS, NULL, &err);                                       \
+    type *x = p ? root##_parse_data (p, strlen (p), "fuzz pretty", &err) : NULL;                                       \
+    char *j3 = x ? root##_to_json (x, 0, NULL, &err) : NULL;                                                           \
+    if (j3 == NULL || strcmp (j1, j3) != 0)                                                                            \
+      die (#root ": pretty output differs", j1, err);                                                                  \
+    free (j1);                                                                                                         \
+    free (j2);                                                                                                         \
+    free (j3);                                                                                                         \
+    free (p);                                                                                                          \
+    type##_free (v);                                                                                                   \
+    type##_free (w);                                                                                                   \
+    type##_free (x);                                                                                                   \
   }
 
-static void __attribute__ ((noreturn))
-die (const char *what, const char *doc, hako_error_t *err)
+static void __attribute__ ((noreturn)) die (const char *what, const char *doc, hako_error_t *err)
 {
   fprintf (stderr, "%s\n  document: %s\n  error: %s\n", what, doc, err ? err->msg : "(none)");
   abort ();

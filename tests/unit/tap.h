@@ -9,8 +9,7 @@
 
 static int tap_n, tap_failed;
 
-static void __attribute__ ((format (printf, 2, 3)))
-tap_ok (int cond, const char *fmt, ...)
+static void __attribute__ ((format (printf, 2, 3))) tap_ok (int cond, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
@@ -23,15 +22,15 @@ tap_ok (int cond, const char *fmt, ...)
   fflush (stdout);
 }
 
-#define tap_is_str(got, want, ...)                                                                 \
-  do                                                                                               \
-    {                                                                                              \
-      const char *g_ = (got), *w_ = (want);                                                        \
-      int ok_ = g_ && w_ && strcmp (g_, w_) == 0;                                                  \
-      tap_ok (ok_, __VA_ARGS__);                                                                   \
-      if (! ok_)                                                                                   \
-        printf ("#   got:  %s\n#   want: %s\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)");        \
-    }                                                                                              \
+#define tap_is_str(got, want, ...)                                                                                     \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      const char *g_ = (got), *w_ = (want);                                                                            \
+      int ok_ = g_ && w_ && strcmp (g_, w_) == 0;                                                                      \
+      tap_ok (ok_, __VA_ARGS__);                                                                                       \
+      if (! ok_)                                                                                                       \
+        printf ("#   got:  %s\n#   want: %s\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)");                               \
+    }                                                                                                                  \
   while (0)
 
 static int

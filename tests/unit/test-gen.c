@@ -79,18 +79,18 @@ to_json (const hako_gt_doc *d)
 
 /* A document using every field, written in the serializer's own order and
    format, so that serializing it must give the same bytes.  */
-static const char full[] =
-  "{\"name\":\"n\",\"flag\":true,\"i8v\":-128,\"i16v\":-32768,\"i32v\":-2147483648,"
-  "\"i64v\":-9223372036854775808,\"u8v\":255,\"u16v\":65535,\"u32v\":4294967295,"
-  "\"u64v\":18446744073709551615,\"ranged\":-5,\"mode\":493,\"real\":0.5,\"color\":\"green\","
-  "\"colors\":[\"red\",\"blue\"],\"ports\":[1,65535],\"matrix\":[[1,2],[],[3]],"
-  "\"grid\":[[{\"id\":1},{\"id\":2,\"tag\":\"b\"}]],\"triple\":[[[1],[2,3]],[]],"
-  "\"labels\":{\"a.b/c\":\"x\",\"\":\"empty key\"},"
-  "\"extra\":{\"n\":null,\"o\":{\"k\":[1,\"two\",false]},\"big\":1e400},"
-  "\"lists\":{\"l\":[\"a\",\"b\"],\"e\":[]},\"nested\":{\"outer\":{\"inner\":{\"id\":7}}},"
-  "\"rows\":[{\"a\":1},{}],\"anything\":[null,{\"x\":\"\xc3\xa9\"}],\"free\":{\"any\":\"thing\"},"
-  "\"many\":[1,null,\"s\"],\"objects\":[{},{\"a\":{}}],\"child\":{\"id\":3},"
-  "\"kids\":[{\"id\":4,\"tag\":\"t\"}],\"default\":\"d\",\"with.dots/and-dashes\":\"odd\"}";
+static const char full[]
+    = "{\"name\":\"n\",\"flag\":true,\"i8v\":-128,\"i16v\":-32768,\"i32v\":-2147483648,"
+      "\"i64v\":-9223372036854775808,\"u8v\":255,\"u16v\":65535,\"u32v\":4294967295,"
+      "\"u64v\":18446744073709551615,\"ranged\":-5,\"mode\":493,\"real\":0.5,\"color\":\"green\","
+      "\"colors\":[\"red\",\"blue\"],\"ports\":[1,65535],\"matrix\":[[1,2],[],[3]],"
+      "\"grid\":[[{\"id\":1},{\"id\":2,\"tag\":\"b\"}]],\"triple\":[[[1],[2,3]],[]],"
+      "\"labels\":{\"a.b/c\":\"x\",\"\":\"empty key\"},"
+      "\"extra\":{\"n\":null,\"o\":{\"k\":[1,\"two\",false]},\"big\":1e400},"
+      "\"lists\":{\"l\":[\"a\",\"b\"],\"e\":[]},\"nested\":{\"outer\":{\"inner\":{\"id\":7}}},"
+      "\"rows\":[{\"a\":1},{}],\"anything\":[null,{\"x\":\"\xc3\xa9\"}],\"free\":{\"any\":\"thing\"},"
+      "\"many\":[1,null,\"s\"],\"objects\":[{},{\"a\":{}}],\"child\":{\"id\":3},"
+      "\"kids\":[{\"id\":4,\"tag\":\"t\"}],\"default\":\"d\",\"with.dots/and-dashes\":\"odd\"}";
 
 static void
 test_full_document (void)
@@ -116,7 +116,7 @@ test_full_document (void)
   tap_ok (d->grid_len == 1 && d->grid_lens[0] == 2 && d->grid[0][1]->id == 2 && strcmp (d->grid[0][1]->tag, "b") == 0,
           "[][]struct");
   tap_ok (d->triple_len == 2 && d->triple_lens[0] == 2 && d->triple[0][1]->len == 2 && d->triple[0][1]->items[1] == 3
-            && d->triple_lens[1] == 0,
+              && d->triple_lens[1] == 0,
           "[][][]u8 through a boxed array type");
   tap_ok (d->labels->len == 2 && strcmp (d->labels->keys[0], "a.b/c") == 0 && strcmp (d->labels->keys[1], "") == 0,
           "map<string> keeps document order and odd keys");
@@ -228,7 +228,7 @@ test_null_and_duplicates (void)
                           "\"labels\":null,\"anything\":null,\"u32v\":null}",
                           &error);
   tap_ok (d && ! d->has_flag && d->color == NULL && ! d->has_colors && d->child == NULL && d->labels == NULL
-            && ! d->has_u32v,
+              && ! d->has_u32v,
           "null for an optional property is absence");
   tap_ok (d && d->anything && YAJL_IS_NULL (d->anything), "null for an `any` property is a value");
   char *j = d ? to_json (d) : NULL;
@@ -263,8 +263,8 @@ test_null_and_duplicates (void)
     snprintf (big + strlen (big), sizeof big - strlen (big), "%s\"k%d\":\"%d\"", i ? "," : "", i % 10, i);
   strcat (big, "}}");
   d = parse (big, &error);
-  tap_ok (d && d->labels->len == 10 && strcmp (d->labels->keys[0], "k0") == 0 && strcmp (d->labels->values[0], "90") == 0
-            && strcmp (d->labels->values[9], "99") == 0,
+  tap_ok (d && d->labels->len == 10 && strcmp (d->labels->keys[0], "k0") == 0
+              && strcmp (d->labels->values[0], "90") == 0 && strcmp (d->labels->values[9], "99") == 0,
           "100 keys with duplicates: 10 entries, first-seen order, last values");
   hako_gt_doc_free (d);
   free (error);

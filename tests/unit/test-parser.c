@@ -168,24 +168,27 @@ test_realistic (void)
   if (c)
     {
       const hako_spec_linux *l = c->linux;
-      tap_ok (c->process->user->umask == 18 && c->process->user->has_umask && c->process->user->additional_gids_len == 11,
+      tap_ok (c->process->user->umask == 18 && c->process->user->has_umask
+                  && c->process->user->additional_gids_len == 11,
               "podman: process.user");
       tap_ok (l->seccomp->syscalls_len == 22 && l->seccomp->default_errno_ret == 38
-                && strcmp (l->seccomp->architectures[2], "SCMP_ARCH_X32") == 0,
+                  && strcmp (l->seccomp->architectures[2], "SCMP_ARCH_X32") == 0,
               "podman: the seccomp profile");
       tap_ok (l->resources->memory->limit == 536870912 && l->resources->cpu->quota == 150000
-                && l->resources->block_io->throttle_write_iops_device[0]->rate == 500
-                && l->resources->rdma->values[0]->hca_objects == 10000,
+                  && l->resources->block_io->throttle_write_iops_device[0]->rate == 500
+                  && l->resources->rdma->values[0]->hca_objects == 10000,
               "podman: resources");
-      tap_ok (c->mounts_len == 12 && c->mounts[11]->uid_mappings_len == 1 && c->mounts[11]->uid_mappings[0]->host_id == 100000,
+      tap_ok (c->mounts_len == 12 && c->mounts[11]->uid_mappings_len == 1
+                  && c->mounts[11]->uid_mappings[0]->host_id == 100000,
               "podman: an idmapped mount");
       tap_ok (strcmp (map_get (c->annotations, "io.container.manager"), "libpod") == 0
-                && strcmp (map_get (l->sysctl, "net.ipv4.ping_group_range"), "0 0") == 0,
+                  && strcmp (map_get (l->sysctl, "net.ipv4.ping_group_range"), "0 0") == 0,
               "podman: annotations and sysctls by key");
       tap_ok (l->time_offsets->boottime->secs == -3600 && l->net_devices->len == 2
-                && strcmp (l->net_devices->values[0]->name, "eth1") == 0 && l->net_devices->values[1]->name == NULL,
+                  && strcmp (l->net_devices->values[0]->name, "eth1") == 0 && l->net_devices->values[1]->name == NULL,
               "podman: timeOffsets, netDevices");
-      tap_ok (c->hooks->poststop_len == 1 && c->hooks->poststop[0]->args_len == 12 && c->hooks->prestart[0]->timeout == 30,
+      tap_ok (c->hooks->poststop_len == 1 && c->hooks->poststop[0]->args_len == 12
+                  && c->hooks->prestart[0]->timeout == 30,
               "podman: hooks");
       hako_spec_config_free (c);
     }
@@ -251,7 +254,8 @@ test_unknown_and_null (void)
 
   doc = "{\"ociVersion\":\"1.0.0\",\"hostname\":\"a\",\"hostname\":\"b\",\"annotations\":{\"k\":\"1\",\"k\":\"2\"}}";
   c = hako_spec_config_parse_data (doc, strlen (doc), "config.json", &err);
-  tap_ok (c && strcmp (c->hostname, "b") == 0 && c->annotations->len == 1 && strcmp (c->annotations->values[0], "2") == 0,
+  tap_ok (c && strcmp (c->hostname, "b") == 0 && c->annotations->len == 1
+              && strcmp (c->annotations->values[0], "2") == 0,
           "duplicate keys: the last one wins (as with Go's encoding/json)");
   hako_spec_config_free (c);
 }
@@ -275,20 +279,23 @@ test_malformed (void)
                      "config.json: mounts[0].options[1]: expected string, got null");
   expect_body_error ("\"process\":{\"user\":{\"uid\":0,\"gid\":0},\"cwd\":\"/\",\"capabilities\":{\"bounding\":[5]}}",
                      "config.json: process.capabilities.bounding[0]: expected string, got integer");
-  expect_body_error ("\"process\":{\"user\":{\"uid\":0,\"gid\":0},\"cwd\":\"/\",\"consoleSize\":{\"height\":1.5,\"width\":80}}",
+  expect_body_error ("\"process\":{\"user\":{\"uid\":0,\"gid\":0},\"cwd\":\"/"
+                     "\",\"consoleSize\":{\"height\":1.5,\"width\":80}}",
                      "config.json: process.consoleSize.height: expected integer, got number");
   expect_body_error ("\"linux\":{\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":true}]}",
                      "config.json: linux.uidMappings[0].size: expected integer, got boolean");
   expect_body_error ("\"linux\":{\"resources\":{\"memory\":{\"limit\":1e400}}}",
                      "config.json: linux.resources.memory.limit: expected integer, got number");
-  expect_error ("{\"ociVersion\":null}", "config.json: ociVersion: expected string, got null", "null for a required property");
+  expect_error ("{\"ociVersion\":null}", "config.json: ociVersion: expected string, got null",
+                "null for a required property");
 
   /* Missing required properties.  */
   expect_error ("{\"hostname\":\"x\"}", "config.json: ociVersion: required property is missing", "missing at the top");
   expect_body_error ("\"mounts\":[{\"destination\":\"/a\"},{\"type\":\"tmpfs\"}]",
                      "config.json: mounts[1].destination: required property is missing");
   expect_body_error ("\"process\":{\"cwd\":\"/\"}", "config.json: process.user: required property is missing");
-  expect_body_error ("\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"action\":\"SCMP_ACT_ERRNO\"}]}}",
+  expect_body_error ("\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"action\":\"SCMP_"
+                     "ACT_ERRNO\"}]}}",
                      "config.json: linux.seccomp.syscalls[0].names: required property is missing");
   expect_body_error ("\"root\":{\"path\":\"\"}", "config.json: root.path: must not be empty");
 
@@ -301,9 +308,11 @@ test_malformed (void)
                      "config.json: process.oomScoreAdj: 1001 is out of range (-1000..1000)");
   expect_body_error ("\"process\":{\"user\":{\"uid\":0,\"gid\":0},\"cwd\":\"/\",\"oomScoreAdj\":-2147483649}",
                      "config.json: process.oomScoreAdj: -2147483649 is out of range (-1000..1000)");
-  expect_body_error ("\"process\":{\"user\":{\"uid\":0,\"gid\":0},\"cwd\":\"/\",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\","
+  expect_body_error ("\"process\":{\"user\":{\"uid\":0,\"gid\":0},\"cwd\":\"/"
+                     "\",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\","
                      "\"soft\":18446744073709551616,\"hard\":1}]}",
-                     "config.json: process.rlimits[0].soft: 18446744073709551616 is out of range (0..18446744073709551615)");
+                     "config.json: process.rlimits[0].soft: 18446744073709551616 is out of range "
+                     "(0..18446744073709551615)");
   expect_body_error ("\"linux\":{\"resources\":{\"blockIO\":{\"weight\":65536}}}",
                      "config.json: linux.resources.blockIO.weight: 65536 is out of range (0..65535)");
   expect_body_error ("\"linux\":{\"resources\":{\"memory\":{\"limit\":9223372036854775808}}}",
@@ -318,9 +327,11 @@ test_malformed (void)
   expect_body_error ("\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
                      "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":6,\"value\":0,\"op\":\"SCMP_CMP_EQ\"}]}]}}",
                      "config.json: linux.seccomp.syscalls[0].args[0].index: 6 is out of range (0..5)");
-  expect_body_error ("\"process\":{\"user\":{\"uid\":0,\"gid\":0},\"cwd\":\"/\",\"scheduler\":{\"policy\":\"SCHED_OTHER\",\"nice\":-21}}",
+  expect_body_error ("\"process\":{\"user\":{\"uid\":0,\"gid\":0},\"cwd\":\"/"
+                     "\",\"scheduler\":{\"policy\":\"SCHED_OTHER\",\"nice\":-21}}",
                      "config.json: process.scheduler.nice: -21 is out of range (-20..19)");
-  expect_body_error ("\"process\":{\"user\":{\"uid\":0,\"gid\":0},\"cwd\":\"/\",\"ioPriority\":{\"class\":\"IOPRIO_CLASS_BE\",\"priority\":8}}",
+  expect_body_error ("\"process\":{\"user\":{\"uid\":0,\"gid\":0},\"cwd\":\"/"
+                     "\",\"ioPriority\":{\"class\":\"IOPRIO_CLASS_BE\",\"priority\":8}}",
                      "config.json: process.ioPriority.priority: 8 is out of range (0..7)");
   expect_body_error ("\"linux\":{\"timeOffsets\":{\"monotonic\":{\"secs\":1,\"nanosecs\":1000000000}}}",
                      "config.json: linux.timeOffsets.monotonic.nanosecs: 1000000000 is out of range (0..999999999)");
@@ -328,7 +339,8 @@ test_malformed (void)
                      "config.json: hooks.prestart[0].timeout: 0 is out of range (1..2147483647)");
   expect_body_error ("\"linux\":{\"resources\":{\"pids\":{\"limit\":"
                      "1000000000000000000000000000000000000000000000000000000000000000000000000000000000}}}",
-                     "config.json: linux.resources.pids.limit: 1000000000000000000000000000000000000000... is out of range "
+                     "config.json: linux.resources.pids.limit: 1000000000000000000000000000000000000000... is out of "
+                     "range "
                      "(-9223372036854775808..9223372036854775807)");
 
   /* Unknown enum values.  */
@@ -350,12 +362,13 @@ test_malformed (void)
   expect_error (" \n\t ", "config.json: invalid JSON: empty document", "only white space");
   expect_error ("{\"ociVersion\":\"1.0.0\",\"process\":{\"user\":",
                 "config.json: invalid JSON at line 1, column 41: parse error: premature EOF", "truncated document");
-  expect_error ("{\"ociVersion\":\"1.0.0\"} {}", "config.json: invalid JSON at line 1, column 24: parse error: trailing garbage",
-                "trailing garbage");
+  expect_error ("{\"ociVersion\":\"1.0.0\"} {}",
+                "config.json: invalid JSON at line 1, column 24: parse error: trailing garbage", "trailing garbage");
   expect_error ("{\"ociVersion\":\"1.0.0\",}",
                 "config.json: invalid JSON at line 1, column 23: parse error: invalid object key (must be a string)",
                 "trailing comma");
-  expect_error ("{'ociVersion':'1.0.0'}", "config.json: invalid JSON at line 1, column 2: lexical error: invalid char in json text",
+  expect_error ("{'ociVersion':'1.0.0'}",
+                "config.json: invalid JSON at line 1, column 2: lexical error: invalid char in json text",
                 "single quotes");
   expect_error ("{\"ociVersion\":\"1.0.0\", /* a comment */ \"hostname\":\"h\"}",
                 "config.json: invalid JSON at line 1, column 24: comments are not allowed", "comments");
@@ -442,10 +455,13 @@ test_other_documents (void)
                     "\"newPidNamespace\":true}";
   hako_st_record *r = hako_st_record_parse_data (rec, strlen (rec), "state.json", &err);
   char *j = r ? hako_st_record_to_json (r, 0, NULL, &err) : NULL;
-  tap_is_str (j, "{\"ociVersion\":\"1.3.0\",\"id\":\"c1\",\"pid\":4242,\"pidStart\":18446744073709551615,\"bundle\":\"/b\","
-                 "\"created\":\"2026-11-23T15:00:00.000000001Z\",\"owner\":0,\"annotations\":{\"a\":\"b\"},\"cgroup\":{\"manager\":"
-                 "\"cgroupfs\",\"layout\":\"hybrid\",\"path\":\"hako/c1\",\"created\":true,\"paths\":{\"memory\":"
-                 "\"/sys/fs/cgroup/memory/hako/c1\"}},\"newPidNamespace\":true}",
+  tap_is_str (j,
+              "{\"ociVersion\":\"1.3.0\",\"id\":\"c1\",\"pid\":4242,\"pidStart\":18446744073709551615,\"bundle\":\"/"
+              "b\","
+              "\"created\":\"2026-11-23T15:00:00.000000001Z\",\"owner\":0,\"annotations\":{\"a\":\"b\"},\"cgroup\":{"
+              "\"manager\":"
+              "\"cgroupfs\",\"layout\":\"hybrid\",\"path\":\"hako/c1\",\"created\":true,\"paths\":{\"memory\":"
+              "\"/sys/fs/cgroup/memory/hako/c1\"}},\"newPidNamespace\":true}",
               "hako's state record round trip (u64 maximum kept, a zero given is kept)");
   free (j);
   hako_st_record_free (r);

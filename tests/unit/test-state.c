@@ -196,7 +196,7 @@ test_claim_and_records (void)
   tap_ok (hako_state_write (d, &rec, &err) == 0, "write a record");
   hako_st_record *back = NULL;
   tap_ok (hako_state_read (d, &back, &err) == 0 && back->pid == 1234 && back->pid_start == 99
-            && strcmp (back->bundle, "/bundle") == 0,
+              && strcmp (back->bundle, "/bundle") == 0,
           "read it back");
   hako_st_record_free (back);
   char *file = hako_strdup_printf ("%s/c1/state.json", root);
@@ -209,7 +209,8 @@ test_claim_and_records (void)
   d = NULL;
   r = hako_state_open (root, "c1", false, &d, &err);
   t = err_text (err);
-  tap_is_str (r < 0 ? t : NULL, "container `c1` does not exist: No such file or directory", "a removed container does not exist");
+  tap_is_str (r < 0 ? t : NULL, "container `c1` does not exist: No such file or directory",
+              "a removed container does not exist");
   free (t);
   free (path);
 }
@@ -279,7 +280,8 @@ test_atomic_write (void)
   long reads = 0, bad = -1;
   sscanf (result, "%ld %ld", &reads, &bad);
   tap_ok (failed == 0 && writes > 10, "%d rewrites of a 256 KiB state.json", writes);
-  tap_ok (reads > 10 && bad == 0, "%ld concurrent reads: every one saw a whole file (%ld partial or missing)", reads, bad);
+  tap_ok (reads > 10 && bad == 0, "%ld concurrent reads: every one saw a whole file (%ld partial or missing)", reads,
+          bad);
   char *dir = hako_strdup_printf ("%s/atomic", root);
   tap_ok (count_entries (dir) == 1, "no temporary file is left behind");
   hako_state_remove (d, &err);
@@ -330,8 +332,8 @@ test_lock_waits (void)
   int r = -1;
   double got = 0;
   sscanf (result, "%d %lf", &r, &got);
-  tap_ok (r == 0 && got >= released - 0.01, "a second process gets the lock only after the first lets go (waited %.2f s)",
-          got - start);
+  tap_ok (r == 0 && got >= released - 0.01,
+          "a second process gets the lock only after the first lets go (waited %.2f s)", got - start);
   tap_ok (peek && ! hako_state_lock_busy (peek), "once released, the lock is free");
   hako_state_close (peek);
 }
@@ -417,7 +419,8 @@ test_lock_then_removed (void)
   char result[128];
   read_all (pipefd[0], result, sizeof result);
   waitpid (child, NULL, 0);
-  tap_is_str (result, "-1 container `gone` does not exist", "a waiter on a container deleted meanwhile is told it is gone");
+  tap_is_str (result, "-1 container `gone` does not exist",
+              "a waiter on a container deleted meanwhile is told it is gone");
 }
 
 int
@@ -426,7 +429,8 @@ main (void)
   snprintf (root, sizeof root, "/tmp/hako-test-state.%d", (int) getpid ());
   hako_error_t *err = NULL;
   char *nested = hako_strdup_printf ("%s/run/hako", root);
-  tap_ok (hako_state_root_ensure (nested, &err) == 0 && access (nested, F_OK) == 0, "the root is created with its parents");
+  tap_ok (hako_state_root_ensure (nested, &err) == 0 && access (nested, F_OK) == 0,
+          "the root is created with its parents");
   free (nested);
   test_ids ();
   test_claim_and_records ();

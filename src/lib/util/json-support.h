@@ -28,8 +28,8 @@
 typedef struct hako_jpath
 {
   const struct hako_jpath *up;
-  const char *key;  /* NULL for an array element or the root */
-  size_t index;     /* (size_t) -1 unless an array element */
+  const char *key; /* NULL for an array element or the root */
+  size_t index;    /* (size_t) -1 unless an array element */
 } hako_jpath_t;
 
 char *hako_jpath_render (const hako_jpath_t *p);
@@ -66,10 +66,8 @@ int hako_json_get_string (yajl_val v, const hako_jpath_t *path, char **out, hako
 int hako_json_get_double (yajl_val v, const hako_jpath_t *path, double *out, hako_error_t **err);
 int hako_json_get_u64 (yajl_val v, const hako_jpath_t *path, uint64_t lo, uint64_t hi, uint64_t *out,
                        hako_error_t **err);
-int hako_json_get_i64 (yajl_val v, const hako_jpath_t *path, int64_t lo, int64_t hi, int64_t *out,
-                       hako_error_t **err);
-int hako_json_check_enum (const char *s, const hako_jpath_t *path, const char *const *allowed,
-                          hako_error_t **err);
+int hako_json_get_i64 (yajl_val v, const hako_jpath_t *path, int64_t lo, int64_t hi, int64_t *out, hako_error_t **err);
+int hako_json_check_enum (const char *s, const hako_jpath_t *path, const char *const *allowed, hako_error_t **err);
 const char *hako_json_type_name (yajl_val v);
 
 /* Serializing.  */

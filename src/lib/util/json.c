@@ -22,8 +22,7 @@ simple_key (const char *k)
   if (*k == '\0')
     return false;
   for (const char *p = k; *p; p++)
-    if (! ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')
-           || *p == '_' || *p == '-'))
+    if (! ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
       return false;
   return true;
 }
@@ -212,8 +211,7 @@ integer_text (yajl_val v)
 }
 
 int
-hako_json_get_u64 (yajl_val v, const hako_jpath_t *path, uint64_t lo, uint64_t hi, uint64_t *out,
-                   hako_error_t **err)
+hako_json_get_u64 (yajl_val v, const hako_jpath_t *path, uint64_t lo, uint64_t hi, uint64_t *out, hako_error_t **err)
 {
   const char *r = integer_text (v);
   if (r == NULL)
@@ -230,8 +228,7 @@ hako_json_get_u64 (yajl_val v, const hako_jpath_t *path, uint64_t lo, uint64_t h
 }
 
 int
-hako_json_get_i64 (yajl_val v, const hako_jpath_t *path, int64_t lo, int64_t hi, int64_t *out,
-                   hako_error_t **err)
+hako_json_get_i64 (yajl_val v, const hako_jpath_t *path, int64_t lo, int64_t hi, int64_t *out, hako_error_t **err)
 {
   const char *r = integer_text (v);
   if (r == NULL)
@@ -246,8 +243,7 @@ hako_json_get_i64 (yajl_val v, const hako_jpath_t *path, int64_t lo, int64_t hi,
 }
 
 int
-hako_json_check_enum (const char *s, const hako_jpath_t *path, const char *const *allowed,
-                      hako_error_t **err)
+hako_json_check_enum (const char *s, const hako_jpath_t *path, const char *const *allowed, hako_error_t **err)
 {
   size_t need = 1;
   for (const char *const *a = allowed; *a; a++)
