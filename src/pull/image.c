@@ -548,7 +548,17 @@ image_reset (pull_image_t *img)
   memset (img, 0, sizeof (*img));
 }
 
-/* The layers: from the cache, or downloaded to staging and verified.  */
+/* One stream per layer, complete until a download is staged for it.  */
+static void
+alloc_streams (pull_image_t *img)
+{
+  size_t n = img->manifest->layers_len;
+  img->streams = hako_xcalloc (n + 1, sizeof (pull_stream_t));
+  for (size_t i = 0; i < n; i++)
+    pull_stream_init (&img->streams[i], true);
+}
+
+/* The layers: from the cache, or staged for image_download.  */
 static int
 fetch_layers (registry_t *reg, const pull_opts_t *o, pull_cache_t *cache, pull_image_t *img, hako_error_t **err)
 {
@@ -556,6 +566,9 @@ fetch_layers (registry_t *reg, const pull_opts_t *o, pull_cache_t *cache, pull_i
   img->blob_paths = hako_xcalloc (n + 1, sizeof (char *));
   img->staged = hako_xcalloc (n + 1, sizeof (char *));
   img->staged_digests = hako_xcalloc (n + 1, sizeof (char *));
+  img->pending = hako_xcalloc (n + 1, sizeof (size_t));
+  img->pending_fds = hako_xcalloc (n + 1, sizeof (int));
+  alloc_streams (img);
   for (size_t i = 0; i < n; i++)
     {
       const hako_img_descriptor *d = img->manifest->layers[i];
@@ -572,16 +585,59 @@ fetch_layers (registry_t *reg, const pull_opts_t *o, pull_cache_t *cache, pull_i
           continue;
         }
       char *staged = NULL;
-      cleanup_close int fd = cache_stage_open (cache, &staged, err);
+      int fd = cache_stage_open (cache, &staged, err);
       if (fd < 0)
         return -1;
       img->staged[img->n_staged] = staged;
       img->staged_digests[img->n_staged++] = hako_xstrdup (d->digest);
-      if (registry_get_blob (reg, d, fd, o->progress, err) < 0)
-        return -1;
       img->blob_paths[i] = hako_xstrdup (staged);
+      img->pending[img->n_pending] = i;
+      img->pending_fds[img->n_pending++] = fd;
+      pull_stream_update (&img->streams[i], 0, false, false);
     }
   return 0;
+}
+
+void
+pull_stream_init (pull_stream_t *s, bool done)
+{
+  pthread_mutex_init (&s->lock, NULL);
+  pthread_cond_init (&s->cond, NULL);
+  s->written = 0;
+  s->done = done;
+  s->failed = false;
+}
+
+void
+pull_stream_update (pull_stream_t *s, int64_t written, bool done, bool failed)
+{
+  pthread_mutex_lock (&s->lock);
+  s->written = written;
+  s->done = done;
+  s->failed = failed;
+  pthread_cond_broadcast (&s->cond);
+  pthread_mutex_unlock (&s->lock);
+}
+
+int
+image_download (pull_image_t *img, const pull_opts_t *o, hako_error_t **err)
+{
+  int ret = 0;
+  progress_set_downloading (true);
+  for (size_t k = 0; k < img->n_pending; k++)
+    {
+      size_t i = img->pending[k];
+      pull_stream_t *st = &img->streams[i];
+      if (ret == 0)
+        ret = registry_get_blob (img->reg, img->manifest->layers[i], img->pending_fds[k], o->progress, st, err);
+      /* Verified (or not): the unpacker may finish (or must stop).  */
+      pull_stream_update (st, st->written, ret == 0, ret < 0);
+      close (img->pending_fds[k]);
+      img->pending_fds[k] = -1;
+    }
+  img->n_pending = 0;
+  progress_set_downloading (false);
+  return ret;
 }
 
 static int
@@ -651,8 +707,8 @@ fetch_registry (const pull_ref_t *ref, const pull_opts_t *o, pull_cache_t *cache
       return -1;
     }
 
+  img->reg = reg;
   ret = fetch_layers (reg, o, cache, img, err);
-  registry_free (reg);
   if (ret < 0)
     hako_error_prefix (err, "%s", name);
   return ret;
@@ -682,6 +738,8 @@ image_fetch (const pull_ref_t *ref, const pull_opts_t *o, pull_cache_t *cache, p
     }
   free (img->manifest_json);
   img->manifest_json = mjson;
+  if (ret == 0 && img->streams == NULL)
+    alloc_streams (img);
   if (ret == 0)
     for (size_t i = 0; i < img->manifest->layers_len; i++)
       {
@@ -718,6 +776,19 @@ image_commit (const pull_ref_t *ref, pull_cache_t *cache, pull_image_t *img, hak
 static void
 image_clear (pull_image_t *img)
 {
+  for (size_t k = 0; k < img->n_pending; k++)
+    if (img->pending_fds[k] >= 0)
+      close (img->pending_fds[k]);
+  free (img->pending);
+  free (img->pending_fds);
+  registry_free (img->reg);
+  if (img->streams)
+    for (size_t i = 0; img->manifest && i < img->manifest->layers_len; i++)
+      {
+        pthread_mutex_destroy (&img->streams[i].lock);
+        pthread_cond_destroy (&img->streams[i].cond);
+      }
+  free (img->streams);
   if (img->blob_paths)
     for (size_t i = 0; img->manifest && i < img->manifest->layers_len; i++)
       free (img->blob_paths[i]);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #define DEFAULT_CACHE "/var/lib/hako"
 
 volatile sig_atomic_t pull_interrupted;
+volatile sig_atomic_t pull_cancelled;
 
 static void
 on_signal (int sig)
@@ -188,7 +190,8 @@ unpack_all (const pull_image_t *img, pull_cache_t *cache, int rootfd, bool progr
 {
   unpack_stats_t st = { 0 };
   for (size_t i = 0; i < img->manifest->layers_len; i++)
-    if (unpack_layer (rootfd, img->blob_paths[i], img->manifest->layers[i], progress, &st, err) < 0)
+    if (unpack_layer (rootfd, img->blob_paths[i], img->manifest->layers[i], &img->streams[i], progress, &st, err)
+        < 0)
       {
         /* A damaged cached blob goes, so that the next pull fetches it.  */
         size_t cl = strlen (cache->dir);
@@ -202,6 +205,54 @@ unpack_all (const pull_image_t *img, pull_cache_t *cache, int rootfd, bool progr
     fprintf (stderr, "hako-pull: warning: %llu device nodes not made (only root can make them)\n",
              (unsigned long long) st.skipped_devices);
   return 0;
+}
+
+typedef struct unpack_job
+{
+  const pull_image_t *img;
+  pull_cache_t *cache;
+  int rootfd;
+  bool progress;
+  hako_error_t *err;
+  int ret;
+} unpack_job_t;
+
+static void *
+unpack_thread (void *arg)
+{
+  unpack_job_t *u = arg;
+  u->ret = unpack_all (u->img, u->cache, u->rootfd, u->progress, &u->err);
+  if (u->ret < 0)
+    pull_cancelled = 1; /* the downloads stop */
+  return NULL;
+}
+
+/* Layers are unpacked (in a thread) while they download: each layer's
+   bytes are read from its staged file as they arrive.  The first failure
+   stops the other side and is the one reported.  */
+static int
+download_and_unpack (pull_image_t *img, pull_cache_t *cache, int rootfd, const pull_opts_t *o, hako_error_t **err)
+{
+  if (img->n_pending == 0)
+    return unpack_all (img, cache, rootfd, o->progress, err);
+  unpack_job_t u = { .img = img, .cache = cache, .rootfd = rootfd, .progress = o->progress };
+  pthread_t t;
+  int e = pthread_create (&t, NULL, unpack_thread, &u);
+  if (e != 0)
+    return hako_error_set (err, e, "pthread_create");
+  hako_error_t *derr = NULL;
+  int dret = image_download (img, o, &derr);
+  pthread_join (t, NULL);
+  if (u.ret < 0 && (dret == 0 || derr->status == ECANCELED))
+    {
+      hako_error_free (derr);
+      *err = u.err;
+      return -1;
+    }
+  hako_error_free (u.err);
+  if (dret < 0)
+    *err = derr;
+  return dret;
 }
 
 static int
@@ -251,7 +302,7 @@ do_pull (pull_job_t *j, hako_error_t **err)
         ret = hako_error_sys (err, "create `%s/rootfs`", tmpl);
     }
   if (ret == 0)
-    ret = unpack_all (img, cache, rootfd, j->o.progress, err);
+    ret = download_and_unpack (img, cache, rootfd, &j->o, err);
   if (ret == 0)
     ret = bundle_write_config (bfd, rootfd, img, &j->b, err);
   if (ret == 0)

@@ -3,11 +3,23 @@
    Redrawn at most ten times a second; nothing at all when disabled.  */
 #include <config.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "pull.h"
+
+static pthread_mutex_t draw_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool downloading;
+
+void
+progress_set_downloading (bool on)
+{
+  pthread_mutex_lock (&draw_lock);
+  downloading = on;
+  pthread_mutex_unlock (&draw_lock);
+}
 
 double
 pull_now (void)
@@ -36,6 +48,7 @@ progress_start (pull_progress_t *p, bool enabled, const char *verb, const char *
   memset (p, 0, sizeof (*p));
   p->enabled = enabled;
   p->verb = verb;
+  p->download = strcmp (verb, "downloading") == 0;
   p->label = digest;
   p->total = total;
   p->start = pull_now ();
@@ -57,9 +70,14 @@ draw (pull_progress_t *p, const char *verb, bool final)
     bar[i] = i < fill ? '#' : '-';
   bar[30] = '\0';
   const char *hex = pull_digest_hex (p->label);
-  fprintf (stderr, "\r%.12s %-11s [%s] %10s / %-10s %10s/s\033[K%s", hex, verb, bar, done, total, rate,
-           final ? "\n" : "");
-  fflush (stderr);
+  pthread_mutex_lock (&draw_lock);
+  if (final || p->download || ! downloading)
+    {
+      fprintf (stderr, "\r%.12s %-11s [%s] %10s / %-10s %10s/s\033[K%s", hex, verb, bar, done, total, rate,
+               final ? "\n" : "");
+      fflush (stderr);
+    }
+  pthread_mutex_unlock (&draw_lock);
 }
 
 void

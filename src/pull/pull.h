@@ -15,6 +15,7 @@
 #ifndef HAKO_PULL_H
 #define HAKO_PULL_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,6 +38,24 @@
 /* Set by SIGINT/SIGTERM/SIGHUP: transfers and unpacking stop, and the
    normal error path removes what was half made.  */
 extern volatile sig_atomic_t pull_interrupted;
+/* Set when the download or the unpacking failed: the other one stops.  */
+extern volatile sig_atomic_t pull_cancelled;
+#define PULL_STOP (pull_interrupted || pull_cancelled)
+
+/* A layer being downloaded into its staged file while it is unpacked
+   from that same file: the unpacker reads up to WRITTEN and waits for
+   more until DONE (the download verified) or FAILED.  */
+typedef struct pull_stream
+{
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  int64_t written;
+  bool done;
+  bool failed;
+} pull_stream_t;
+
+void pull_stream_init (pull_stream_t *s, bool done);
+void pull_stream_update (pull_stream_t *s, int64_t written, bool done, bool failed);
 
 /* ---------------------------------------------------------------- reference */
 enum pull_transport
@@ -91,6 +110,7 @@ const char *pull_digest_hex (const char *digest);
 typedef struct pull_progress
 {
   bool enabled;
+  bool download;
   const char *verb;  /* "downloading", "extracting" */
   const char *label; /* "sha256:0123456789ab" shortened */
   int64_t total;
@@ -99,7 +119,11 @@ typedef struct pull_progress
   double last_draw;
 } pull_progress_t;
 
+/* Bars may be drawn from two threads (downloading and extracting): a
+   download's bar has the line; an extraction's is drawn only while no
+   download is running.  */
 void progress_start (pull_progress_t *p, bool enabled, const char *verb, const char *digest, int64_t total);
+void progress_set_downloading (bool on);
 void progress_update (pull_progress_t *p, int64_t done);
 void progress_finish (pull_progress_t *p, const char *verb);
 double pull_now (void);
@@ -130,8 +154,10 @@ void registry_free (registry_t *r);
 /* GET a manifest (by tag or digest) into memory.  */
 int registry_get_manifest (registry_t *r, const char *reference, char **body, size_t *len, char **content_type,
                            hako_error_t **err);
-/* GET a blob into FD, verifying its digest and size as it arrives.  */
-int registry_get_blob (registry_t *r, const hako_img_descriptor *d, int fd, bool progress, hako_error_t **err);
+/* GET a blob into FD, verifying its digest and size as it arrives, and
+   telling STREAM (if not NULL) how far it got.  */
+int registry_get_blob (registry_t *r, const hako_img_descriptor *d, int fd, bool progress, pull_stream_t *stream,
+                       hako_error_t **err);
 /* GET a small blob (a config) into memory, verified.  */
 int registry_get_small_blob (registry_t *r, const hako_img_descriptor *d, char **body, hako_error_t **err);
 
@@ -180,10 +206,19 @@ typedef struct pull_image
   char **staged_digests;
   size_t n_staged;
   char *layout_tmp;  /* oci-archive: the extracted layout, removed at the end */
+  /* Downloads still to do (image_download), one stream per layer.  */
+  registry_t *reg;
+  size_t *pending;   /* layer indexes */
+  int *pending_fds;  /* their staged files */
+  size_t n_pending;
+  pull_stream_t *streams;
 } pull_image_t;
 
+/* Resolve the image; layers not yet cached are staged (empty) for
+   image_download, which may run while they are unpacked.  */
 int image_fetch (const pull_ref_t *ref, const pull_opts_t *o, pull_cache_t *cache, pull_image_t **out,
                  hako_error_t **err);
+int image_download (pull_image_t *img, const pull_opts_t *o, hako_error_t **err);
 /* Make the staged blobs and the name permanent in the cache.  */
 int image_commit (const pull_ref_t *ref, pull_cache_t *cache, pull_image_t *img, hako_error_t **err);
 void image_free (pull_image_t *img);
@@ -201,8 +236,8 @@ typedef struct unpack_stats
 
 /* Apply one layer (a tar, maybe compressed) to the rootfs ROOTFD, verifying
    the blob's digest and size while reading it.  */
-int unpack_layer (int rootfd, const char *blob_path, const hako_img_descriptor *d, bool progress,
-                  unpack_stats_t *stats, hako_error_t **err);
+int unpack_layer (int rootfd, const char *blob_path, const hako_img_descriptor *d, pull_stream_t *stream,
+                  bool progress, unpack_stats_t *stats, hako_error_t **err);
 /* Remove NAME under DIRFD recursively, never following symlinks.  */
 int pull_remove_tree_at (int dirfd, const char *name, hako_error_t **err);
 /* Open PATH (relative) inside the root ROOTFD as openat2 RESOLVE_IN_ROOT would.  */

@@ -51,6 +51,7 @@ struct response
   int64_t expected;
   int64_t written;
   pull_progress_t *prog;
+  pull_stream_t *stream;
   bool too_big;
   int write_errno;
 };
@@ -79,7 +80,7 @@ on_body (char *data, size_t size, size_t nmemb, void *user)
 {
   struct response *s = user;
   size_t n = size * nmemb;
-  if (pull_interrupted)
+  if (PULL_STOP)
     return 0;
   if (s->fd >= 0 && status_ok (s))
     {
@@ -95,6 +96,8 @@ on_body (char *data, size_t size, size_t nmemb, void *user)
           return 0;
         }
       s->written += (int64_t) n;
+      if (s->stream)
+        pull_stream_update (s->stream, s->written, false, false);
       return n;
     }
   if (s->len + n > s->max)
@@ -154,7 +157,7 @@ static int
 on_progress (void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
   struct response *s = user;
-  if (pull_interrupted)
+  if (PULL_STOP)
     return 1;
   if (s->prog)
     progress_update (s->prog, s->written);
@@ -187,6 +190,8 @@ do_get (registry_t *r, const char *url, const char *accept, bool use_auth, struc
     return 0;
   if (pull_interrupted)
     return hako_error_set (err, EINTR, "%s: interrupted", url);
+  if (pull_cancelled)
+    return hako_error_set (err, ECANCELED, "%s: cancelled", url);
   if (s->too_big && s->fd >= 0)
     return hako_error_set (err, 0, "%s: the registry sent more than the %lld bytes the descriptor says", url,
                            (long long) s->expected);
@@ -546,12 +551,13 @@ registry_get_manifest (registry_t *r, const char *reference, char **body, size_t
 }
 
 int
-registry_get_blob (registry_t *r, const hako_img_descriptor *d, int fd, bool progress, hako_error_t **err)
+registry_get_blob (registry_t *r, const hako_img_descriptor *d, int fd, bool progress, pull_stream_t *stream,
+                   hako_error_t **err)
 {
   cleanup_free char *url = hako_strdup_printf ("%s/v2/%s/blobs/%s", r->base, r->ref->repository, d->digest);
   pull_progress_t prog;
   progress_start (&prog, progress, "downloading", d->digest, d->size);
-  struct response s = { .fd = fd, .max = 64 << 10, .expected = d->size, .prog = &prog };
+  struct response s = { .fd = fd, .max = 64 << 10, .expected = d->size, .prog = &prog, .stream = stream };
   s.hasher = pull_hasher_new (d->digest);
   int ret = get_authed (r, url, NULL, &s, err);
   if (ret == 0 && s.status != 200)

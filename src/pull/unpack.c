@@ -22,11 +22,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -605,8 +607,8 @@ write_data (unpacker_t *u, struct archive *a, struct archive_entry *e, int fd, c
       if (off + (int64_t) size > end)
         end = off + (int64_t) size;
       u->stats->bytes += size;
-      if (pull_interrupted)
-        return hako_error_set (err, EINTR, "interrupted");
+      if (PULL_STOP)
+        return hako_error_set (err, pull_interrupted ? EINTR : ECANCELED, "interrupted");
     }
   if (r != ARCHIVE_EOF)
     return hako_error_set (err, archive_errno (a), "layer %s: `%s`: %s", u->layer, path, archive_error_string (a));
@@ -796,6 +798,7 @@ apply_dirtimes (unpacker_t *u)
 typedef struct blob_reader
 {
   int fd;
+  pull_stream_t *stream; /* NULL: the file is complete */
   pull_hasher_t *hasher;
   unsigned char *buf;
   int64_t total;
@@ -803,31 +806,88 @@ typedef struct blob_reader
   pull_progress_t prog;
 } blob_reader_t;
 
+/* Wait until the download has written past what was read, finished or
+   failed.  Returns 1 for more bytes, 0 at the end, -1 (errno set) when
+   the download failed or the pull is stopping.  */
+static int
+stream_wait (blob_reader_t *r)
+{
+  pull_stream_t *st = r->stream;
+  pthread_mutex_lock (&st->lock);
+  while (! st->done && ! st->failed && st->written <= r->total && ! PULL_STOP)
+    {
+      /* A signal does not wake a condition wait: look again now and then. */
+      struct timespec ts;
+      clock_gettime (CLOCK_REALTIME, &ts);
+      ts.tv_nsec += 100 * 1000 * 1000;
+      if (ts.tv_nsec >= 1000000000L)
+        {
+          ts.tv_sec++;
+          ts.tv_nsec -= 1000000000L;
+        }
+      pthread_cond_timedwait (&st->cond, &st->lock, &ts);
+    }
+  int ret = st->failed || PULL_STOP ? -1 : st->written > r->total ? 1 : 0;
+  pthread_mutex_unlock (&st->lock);
+  if (ret < 0)
+    errno = pull_interrupted ? EINTR : ECANCELED;
+  return ret;
+}
+
+/* read(2) the blob, hashing it; 0 at its end, -1 with errno.  */
+static ssize_t
+reader_next (blob_reader_t *r)
+{
+  for (;;)
+    {
+      if (PULL_STOP)
+        {
+          errno = pull_interrupted ? EINTR : ECANCELED;
+          return -1;
+        }
+      ssize_t n = read (r->fd, r->buf, READ_BUF);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return -1;
+      if (n == 0 && r->stream)
+        {
+          int w = stream_wait (r);
+          if (w < 0)
+            return -1;
+          if (w > 0)
+            continue;
+        }
+      r->total += n;
+      if (r->total > r->size)
+        {
+          errno = EFBIG;
+          return -1;
+        }
+      pull_hasher_update (r->hasher, r->buf, (size_t) n);
+      return n;
+    }
+}
+
+static const char *
+reader_error (int e)
+{
+  return e == EFBIG ? "the blob is larger than its descriptor says"
+         : e == ECANCELED ? "stopped (the download failed)"
+         : e == EINTR     ? "interrupted"
+                          : "read blob";
+}
+
 static la_ssize_t
 reader_read (struct archive *a, void *user, const void **buf)
 {
   blob_reader_t *r = user;
-  if (pull_interrupted)
-    {
-      archive_set_error (a, EINTR, "interrupted");
-      return -1;
-    }
-  ssize_t n;
-  do
-    n = read (r->fd, r->buf, READ_BUF);
-  while (n < 0 && errno == EINTR);
+  ssize_t n = reader_next (r);
   if (n < 0)
     {
-      archive_set_error (a, errno, "read blob");
+      archive_set_error (a, errno, "%s", reader_error (errno));
       return -1;
     }
-  r->total += n;
-  if (r->total > r->size)
-    {
-      archive_set_error (a, EFBIG, "blob is larger than its descriptor says (%lld bytes)", (long long) r->size);
-      return -1;
-    }
-  pull_hasher_update (r->hasher, r->buf, (size_t) n);
   progress_update (&r->prog, r->total);
   *buf = r->buf;
   return n;
@@ -839,17 +899,11 @@ reader_drain (blob_reader_t *r, hako_error_t **err)
 {
   for (;;)
     {
-      ssize_t n = read (r->fd, r->buf, READ_BUF);
-      if (n < 0 && errno == EINTR)
-        continue;
+      ssize_t n = reader_next (r);
       if (n < 0)
-        return hako_error_sys (err, "read blob");
+        return hako_error_sys (err, "%s", reader_error (errno));
       if (n == 0)
         return 0;
-      r->total += n;
-      if (r->total > r->size)
-        return hako_error_set (err, 0, "blob is larger than its descriptor says (%lld bytes)", (long long) r->size);
-      pull_hasher_update (r->hasher, r->buf, (size_t) n);
     }
 }
 
@@ -867,13 +921,13 @@ setup_filter (struct archive *a, const char *mt, hako_error_t **err)
 }
 
 int
-unpack_layer (int rootfd, const char *blob_path, const hako_img_descriptor *d, bool progress, unpack_stats_t *stats,
-              hako_error_t **err)
+unpack_layer (int rootfd, const char *blob_path, const hako_img_descriptor *d, pull_stream_t *stream, bool progress,
+              unpack_stats_t *stats, hako_error_t **err)
 {
   cleanup_close int fd = open (blob_path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return hako_error_sys (err, "layer %s: open `%s`", d->digest, blob_path);
-  blob_reader_t r = { .fd = fd, .size = d->size };
+  blob_reader_t r = { .fd = fd, .size = d->size, .stream = stream };
   r.hasher = pull_hasher_new (d->digest);
   r.buf = hako_xmalloc (READ_BUF);
   progress_start (&r.prog, progress, "extracting", d->digest, d->size);
@@ -913,7 +967,7 @@ unpack_layer (int rootfd, const char *blob_path, const hako_img_descriptor *d, b
   pathset_free (&u.seen);
   /* Whatever went wrong, a blob that is not what its digest says is the
      cause to report (a damaged cache, a tampered layout).  */
-  bool drained = ret == 0 || ! pull_interrupted;
+  bool drained = ret == 0 || ! PULL_STOP;
   if (ret < 0 && drained)
     {
       hako_error_t *e = NULL;
