@@ -254,7 +254,7 @@ expect_create_error() {
 		[ -n "$child" ]
 		initial=$(grep -n "sched_setaffinity($child, " "$BATS_TEST_TMPDIR/strace" | cut -d: -f1)
 		moved=$(grep -n "write([0-9]*, \"$child\"" "$BATS_TEST_TMPDIR/strace" | head -n1 | cut -d: -f1)
-		final=$(grep -n "^$child sched_setaffinity(0, [0-9]*, \[0\]" "$BATS_TEST_TMPDIR/strace" | cut -d: -f1)
+		final=$(grep -n "^$child  *sched_setaffinity(0, [0-9]*, \[0\]" "$BATS_TEST_TMPDIR/strace" | cut -d: -f1)
 		[ -n "$moved" ] && [ -n "$final" ] || fail "$(cat "$BATS_TEST_TMPDIR/strace")"
 		[ "$initial" -lt "$moved" ] && [ "$moved" -lt "$final" ]
 	fi
