@@ -207,7 +207,7 @@ hako_open_in_root (int rootfd, const char *path, int flags, mode_t mode)
       struct open_how how = { .flags = (unsigned long long) (flags | O_CLOEXEC),
                               .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
                               .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-      for (;;)
+      for (int tries = 0;; tries++)
         {
           long r = syscall (SYS_openat2, rootfd, path, &how, sizeof how);
           if (r >= 0)
@@ -215,8 +215,10 @@ hako_open_in_root (int rootfd, const char *path, int flags, mode_t mode)
               openat2_state = 1;
               return (int) r;
             }
-          if (errno == EAGAIN || errno == EINTR)
-            continue; /* a rename raced the lookup: retry */
+          /* A rename raced the lookup: retry, a bounded number of times
+             (a rootfs renaming without pause must not hold us forever). */
+          if ((errno == EAGAIN || errno == EINTR) && tries < 256)
+            continue;
           if (errno == ENOSYS || (openat2_state == 0 && errno == EINVAL))
             {
               openat2_state = -1;

@@ -245,6 +245,10 @@ teardown() {
 	add_mount '{"destination":"/ov","type":"overlay","source":"overlay","options":["lowerdir='"$ov"'/lower,upperdir='"$ov"'/upper,workdir='"$ov"'/work"]}'
 	add_mount '{"destination":"/ram","type":"ramfs","source":"ramfs","options":["mode=700"]}'
 	add_mount '{"destination":"/sized","type":"tmpfs","source":"tmpfs","options":["size=1m","mode=1770","nr_inodes=100"]}'
+	add_mount '{"destination":"/pts2","type":"devpts","source":"devpts","options":["newinstance","ptmxmode=0600","mode=0600","nosuid"]}'
+	add_mount '{"destination":"/mq2","type":"mqueue","source":"mqueue","options":["nodev","noexec"]}'
+	add_mount '{"destination":"/sys2","type":"sysfs","source":"sysfs","options":["ro","nosuid"]}'
+	add_mount '{"destination":"/proc2","type":"proc","source":"proc","options":["nosuid","noexec","hidepid=2"]}'
 	args probe cat /ov/f -- write /ov/g up -- stat /ram -- mounts
 	run_ok hako run -b "$BUNDLE" "$ID"
 	[ "$(mnt_fstype /proc)" = proc ]
@@ -262,6 +266,16 @@ teardown() {
 	[ "$(cat "$ov/upper/g")" = up ]
 	[ "$(mnt_fstype /ram)" = ramfs ]
 	[[ "$output" == *"mode=700"* ]]
+	s="$(mnt_super /pts2)"
+	has_opt "$s" ptmxmode=600
+	has_opt "$s" mode=600
+	assert_opt /pts2 nosuid
+	[ "$(mnt_fstype /mq2)" = mqueue ]
+	assert_opt /mq2 noexec
+	[ "$(mnt_fstype /sys2)" = sysfs ]
+	assert_opt /sys2 ro
+	[ "$(mnt_fstype /proc2)" = proc ]
+	has_opt "$(mnt_super /proc2)" hidepid=invisible
 	s="$(mnt_super /sized)"
 	has_opt "$s" size=1024k
 	has_opt "$s" nr_inodes=100
