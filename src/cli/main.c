@@ -114,7 +114,8 @@ main (int argc, char **argv)
           i++;
         }
     }
-  struct cli_parsed g;
+  /* Freed on every return (cli_parsed_free may run twice).  */
+  __attribute__ ((cleanup (cli_parsed_free))) struct cli_parsed g;
   /* --rootless alone: treat as --rootless=true.  */
   for (int k = 1; k < i; k++)
     if (strcmp (argv[k], "--rootless") == 0 && (k + 1 >= i || (strcmp (argv[k + 1], "true") && strcmp (argv[k + 1], "false") && strcmp (argv[k + 1], "auto"))))

@@ -81,8 +81,21 @@ store (struct cli_parsed *out, const struct cli_opt *o, const char *value)
   out->value[o->id] = value;
 }
 
+static int parse_args (const char *cmd, int argc, char **argv, const struct cli_opt *opts, int stop_at,
+                       struct cli_parsed *out);
+
+/* On a usage error nothing is left for the caller to free.  */
 int
 cli_parse (const char *cmd, int argc, char **argv, const struct cli_opt *opts, int stop_at, struct cli_parsed *out)
+{
+  int r = parse_args (cmd, argc, argv, opts, stop_at, out);
+  if (r < 0)
+    cli_parsed_free (out);
+  return r;
+}
+
+static int
+parse_args (const char *cmd, int argc, char **argv, const struct cli_opt *opts, int stop_at, struct cli_parsed *out)
 {
   memset (out, 0, sizeof (*out));
   out->args = calloc ((size_t) argc + 1, sizeof (char *));
@@ -168,6 +181,10 @@ void
 cli_parsed_free (struct cli_parsed *p)
 {
   free (p->args);
+  p->args = NULL;
   for (int i = 0; i < 64; i++)
-    free (p->list[i]);
+    {
+      free (p->list[i]);
+      p->list[i] = NULL;
+    }
 }
