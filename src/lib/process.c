@@ -45,11 +45,21 @@ static const struct
   const char *name;
   int value;
 } rlimit_names[] = {
-  { "RLIMIT_AS", RLIMIT_AS },         { "RLIMIT_CORE", RLIMIT_CORE },       { "RLIMIT_CPU", RLIMIT_CPU },
-  { "RLIMIT_DATA", RLIMIT_DATA },     { "RLIMIT_FSIZE", RLIMIT_FSIZE },     { "RLIMIT_LOCKS", RLIMIT_LOCKS },
-  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK }, { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE }, { "RLIMIT_NICE", RLIMIT_NICE },
-  { "RLIMIT_NOFILE", RLIMIT_NOFILE }, { "RLIMIT_NPROC", RLIMIT_NPROC },     { "RLIMIT_RSS", RLIMIT_RSS },
-  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO }, { "RLIMIT_RTTIME", RLIMIT_RTTIME },   { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+  { "RLIMIT_AS", RLIMIT_AS },
+  { "RLIMIT_CORE", RLIMIT_CORE },
+  { "RLIMIT_CPU", RLIMIT_CPU },
+  { "RLIMIT_DATA", RLIMIT_DATA },
+  { "RLIMIT_FSIZE", RLIMIT_FSIZE },
+  { "RLIMIT_LOCKS", RLIMIT_LOCKS },
+  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
+  { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+  { "RLIMIT_NICE", RLIMIT_NICE },
+  { "RLIMIT_NOFILE", RLIMIT_NOFILE },
+  { "RLIMIT_NPROC", RLIMIT_NPROC },
+  { "RLIMIT_RSS", RLIMIT_RSS },
+  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
+  { "RLIMIT_RTTIME", RLIMIT_RTTIME },
+  { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
   { "RLIMIT_STACK", RLIMIT_STACK },
 };
 
@@ -78,8 +88,8 @@ static const struct
   const char *name;
   uint64_t value;
 } sched_flags[] = {
-  { "SCHED_FLAG_RESET_ON_FORK", 0x01 }, { "SCHED_FLAG_RECLAIM", 0x02 },        { "SCHED_FLAG_DL_OVERRUN", 0x04 },
-  { "SCHED_FLAG_KEEP_POLICY", 0x08 },   { "SCHED_FLAG_KEEP_PARAMS", 0x10 },    { "SCHED_FLAG_UTIL_CLAMP_MIN", 0x20 },
+  { "SCHED_FLAG_RESET_ON_FORK", 0x01 },  { "SCHED_FLAG_RECLAIM", 0x02 },     { "SCHED_FLAG_DL_OVERRUN", 0x04 },
+  { "SCHED_FLAG_KEEP_POLICY", 0x08 },    { "SCHED_FLAG_KEEP_PARAMS", 0x10 }, { "SCHED_FLAG_UTIL_CLAMP_MIN", 0x20 },
   { "SCHED_FLAG_UTIL_CLAMP_MAX", 0x40 },
 };
 
@@ -99,8 +109,9 @@ sched_plan (const hako_spec_scheduler *s, struct hako_sched_attr *a, hako_error_
         found = true;
       }
   if (! found)
-    return hako_error_set (err, 0, "process.scheduler.policy: unknown policy `%s` (expected SCHED_OTHER, SCHED_FIFO, "
-                                   "SCHED_RR, SCHED_BATCH, SCHED_IDLE or SCHED_DEADLINE)",
+    return hako_error_set (err, 0,
+                           "process.scheduler.policy: unknown policy `%s` (expected SCHED_OTHER, SCHED_FIFO, "
+                           "SCHED_RR, SCHED_BATCH, SCHED_IDLE or SCHED_DEADLINE)",
                            s->policy ? s->policy : "");
   if (a->sched_policy == 4)
     return hako_error_set (err, EINVAL, "process.scheduler.policy: SCHED_ISO is not implemented by Linux");
@@ -117,7 +128,8 @@ sched_plan (const hako_spec_scheduler *s, struct hako_sched_attr *a, hako_error_
   if (! rt && s->priority != 0)
     return hako_error_set (err, 0, "process.scheduler.priority: only valid with SCHED_FIFO or SCHED_RR");
   if (! dl && (s->runtime || s->deadline || s->period))
-    return hako_error_set (err, 0, "process.scheduler: runtime, deadline and period are only valid with SCHED_DEADLINE");
+    return hako_error_set (err, 0,
+                           "process.scheduler: runtime, deadline and period are only valid with SCHED_DEADLINE");
   if (dl)
     {
       if (s->runtime == 0)
@@ -160,8 +172,9 @@ ioprio_plan (const hako_spec_io_priority *io, int *out, hako_error_t **err)
     if (io->class && strcmp (io->class, classes[i]) == 0)
       cls = i;
   if (cls == 0)
-    return hako_error_set (err, 0, "process.ioPriority.class: unknown class `%s` (expected IOPRIO_CLASS_RT, "
-                                   "IOPRIO_CLASS_BE or IOPRIO_CLASS_IDLE)",
+    return hako_error_set (err, 0,
+                           "process.ioPriority.class: unknown class `%s` (expected IOPRIO_CLASS_RT, "
+                           "IOPRIO_CLASS_BE or IOPRIO_CLASS_IDLE)",
                            io->class ? io->class : "");
   if (io->priority < 0 || io->priority > 7)
     return hako_error_set (err, 0, "process.ioPriority.priority: %d is out of range (0 to 7)", io->priority);
@@ -176,7 +189,10 @@ cpus_parse (const char *list, const char *where, struct hako_cpus *out, hako_err
   memset (out, 0, sizeof (*out));
   if (list == NULL || list[0] == '\0')
     return 0;
-  enum { MAX_CPU = 65535 };
+  enum
+  {
+    MAX_CPU = 65535
+  };
   long max = -1;
   for (int pass = 0; pass < 2; pass++)
     {
@@ -247,8 +263,9 @@ rlimits_plan (hako_exec_plan_t *plan, const hako_spec_process *p, bool userns, h
         if (plan->rlimits[k].resource == r)
           return hako_error_set (err, 0, "process.rlimits[%zu].type: `%s` is given twice", i, rl->type);
       if (rl->soft > rl->hard)
-        return hako_error_set (err, 0, "process.rlimits[%zu]: the soft limit of %s (%llu) is above its hard limit (%llu)",
-                               i, rl->type, (unsigned long long) rl->soft, (unsigned long long) rl->hard);
+        return hako_error_set (err, 0,
+                               "process.rlimits[%zu]: the soft limit of %s (%llu) is above its hard limit (%llu)", i,
+                               rl->type, (unsigned long long) rl->soft, (unsigned long long) rl->hard);
       struct rlimit cur;
       if (getrlimit (r, &cur) == 0 && rl->hard > cur.rlim_max)
         {
@@ -541,8 +558,9 @@ apply_scheduler (const hako_exec_plan_t *plan, hako_error_t **err)
     return 0;
   const char *policy = plan->process->scheduler->policy;
   if (errno == EPERM && (plan->sched.sched_policy == 1 || plan->sched.sched_policy == 2))
-    return hako_error_sys (err, "process.scheduler: set %s priority %u (a real-time policy needs CAP_SYS_NICE, "
-                                "RLIMIT_RTPRIO, and real-time runtime in the cgroup)",
+    return hako_error_sys (err,
+                           "process.scheduler: set %s priority %u (a real-time policy needs CAP_SYS_NICE, "
+                           "RLIMIT_RTPRIO, and real-time runtime in the cgroup)",
                            policy, plan->sched.sched_priority);
   return hako_error_sys (err, "process.scheduler: set %s", policy);
 }
@@ -567,8 +585,7 @@ apply_limits (hako_exec_plan_t *plan, hako_error_t **err)
   if (plan->ioprio >= 0 && syscall (SYS_ioprio_set, 1, 0, plan->ioprio) < 0)
     return hako_error_sys (err, "process.ioPriority: set %s %d", p->io_priority->class, p->io_priority->priority);
   /* exec: we are in the container's cgroup by now.  */
-  if (plan->for_exec && plan->cpus_final.set
-      && sched_setaffinity (0, plan->cpus_final.size, plan->cpus_final.set) < 0)
+  if (plan->for_exec && plan->cpus_final.set && sched_setaffinity (0, plan->cpus_final.size, plan->cpus_final.set) < 0)
     return hako_error_sys (err, "process.execCPUAffinity.final: `%s`", p->exec_cpu_affinity->final);
   return 0;
 }
@@ -602,8 +619,9 @@ load_seccomp_privileged (hako_exec_plan_t *plan, int notify_sock, hako_error_t *
   if (hako_caps_get_own (&eff, &prm, &inh) < 0)
     return hako_error_sys (err, "capget");
   if (! (prm & CAP_BIT_SYS_ADMIN))
-    return hako_error_set (err, EPERM, "linux.seccomp: loading the filter needs noNewPrivileges or CAP_SYS_ADMIN, "
-                                       "and hako has neither");
+    return hako_error_set (err, EPERM,
+                           "linux.seccomp: loading the filter needs noNewPrivileges or CAP_SYS_ADMIN, "
+                           "and hako has neither");
   if (hako_caps_set (prm, prm, inh, err) < 0 || load_seccomp (plan, notify_sock, err) < 0)
     return -1;
   /* Back to what the uid change left, for the capabilities step.  */

@@ -45,23 +45,23 @@ struct hako_cpus
 typedef struct hako_exec_plan
 {
   const hako_spec_process *process;
-  char **env;               /* process.env plus HOME when missing */
+  char **env; /* process.env plus HOME when missing */
   size_t env_len;
   hako_caps_t caps;
   struct hako_rlimit *rlimits;
   size_t rlimits_len;
   hako_seccomp_t seccomp;
   bool seccomp_set;
-  const char *apparmor;     /* NULL unless set and non-empty */
+  const char *apparmor; /* NULL unless set and non-empty */
   const char *selinux;
   bool no_new_privs;
   bool has_sched;
   struct hako_sched_attr sched;
-  int ioprio;               /* -1: not set */
-  bool for_exec;            /* exec (not the init): execCPUAffinity applies */
+  int ioprio;    /* -1: not set */
+  bool for_exec; /* exec (not the init): execCPUAffinity applies */
   struct hako_cpus cpus_initial, cpus_final;
-  int preserve_fds;         /* beyond 0, 1, 2 */
-  bool setgroups_allowed;   /* false in a user namespace with setgroups denied */
+  int preserve_fds;       /* beyond 0, 1, 2 */
+  bool setgroups_allowed; /* false in a user namespace with setgroups denied */
   bool in_userns;
 } hako_exec_plan_t;
 

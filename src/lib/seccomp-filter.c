@@ -49,10 +49,10 @@ const char *const hako_seccomp_operators[] = {
   "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE", NULL,
 };
 const char *const hako_seccomp_archs[] = {
-  "SCMP_ARCH_AARCH64",  "SCMP_ARCH_ARM",      "SCMP_ARCH_MIPS",    "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32",
-  "SCMP_ARCH_MIPSEL",   "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",     "SCMP_ARCH_PPC64",
-  "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_RISCV64",  "SCMP_ARCH_S390",    "SCMP_ARCH_S390X",       "SCMP_ARCH_X32",
-  "SCMP_ARCH_X86",      "SCMP_ARCH_X86_64",   "SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64",    NULL,
+  "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM",      "SCMP_ARCH_MIPS",        "SCMP_ARCH_MIPS64",   "SCMP_ARCH_MIPS64N32",
+  "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",      "SCMP_ARCH_PPC64",
+  "SCMP_ARCH_PPC64LE", "SCMP_ARCH_RISCV64",  "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",    "SCMP_ARCH_X32",
+  "SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",   "SCMP_ARCH_PARISC",      "SCMP_ARCH_PARISC64", NULL,
 };
 const char *const hako_seccomp_flags[] = {
   "SECCOMP_FILTER_FLAG_TSYNC",
@@ -104,8 +104,8 @@ action_value (const char *name, uint32_t errno_ret, bool has_errno, uint32_t *ou
   if (name == NULL)
     return hako_error_set (err, 0, "%s: required", where);
   if (has_errno && ! action_takes_errno (name))
-    return hako_error_set (err, 0, "%s: `%s` takes no errno return (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)",
-                           where, name);
+    return hako_error_set (err, 0, "%s: `%s` takes no errno return (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)", where,
+                           name);
   /* The kernel keeps 16 bits of SECCOMP_RET_DATA; more would be cut. */
   if (has_errno && errno_ret > 0xffff)
     return hako_error_set (err, 0, "%s: errno return %u is out of range (0-65535)", where, errno_ret);
@@ -126,8 +126,9 @@ action_value (const char *name, uint32_t errno_ret, bool has_errno, uint32_t *ou
   else if (strcmp (name, "SCMP_ACT_TRAP") == 0)
     *out = SCMP_ACT_TRAP;
   else
-    return hako_error_set (err, 0, "%s: unknown action `%s` (expected one of SCMP_ACT_ALLOW, ERRNO, KILL, "
-                                   "KILL_PROCESS, KILL_THREAD, LOG, NOTIFY, TRACE, TRAP)",
+    return hako_error_set (err, 0,
+                           "%s: unknown action `%s` (expected one of SCMP_ACT_ALLOW, ERRNO, KILL, "
+                           "KILL_PROCESS, KILL_THREAD, LOG, NOTIFY, TRACE, TRAP)",
                            where, name);
   return 0;
 }
@@ -139,8 +140,12 @@ op_value (const char *name, enum scmp_compare *out)
   {
     const char *n;
     enum scmp_compare v;
-  } ops[] = { { "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT }, { "SCMP_CMP_LE", SCMP_CMP_LE },
-              { "SCMP_CMP_EQ", SCMP_CMP_EQ }, { "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+  } ops[] = { { "SCMP_CMP_NE", SCMP_CMP_NE },
+              { "SCMP_CMP_LT", SCMP_CMP_LT },
+              { "SCMP_CMP_LE", SCMP_CMP_LE },
+              { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+              { "SCMP_CMP_GE", SCMP_CMP_GE },
+              { "SCMP_CMP_GT", SCMP_CMP_GT },
               { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ } };
   for (size_t i = 0; name && i < sizeof ops / sizeof ops[0]; i++)
     if (strcmp (ops[i].n, name) == 0)
@@ -213,8 +218,9 @@ check_rule (const hako_spec_seccomp_syscall *sc, size_t i, struct profile *pr, h
                                "SCMP_CMP_NE, LT, LE, EQ, GE, GT or MASKED_EQ)",
                                i, k, sc->args[k]->op ? sc->args[k]->op : "");
       if (sc->args[k]->index > 5)
-        return hako_error_set (err, 0, "linux.seccomp.syscalls[%zu].args[%zu].index: %u is not a syscall argument (0-5)",
-                               i, k, sc->args[k]->index);
+        return hako_error_set (err, 0,
+                               "linux.seccomp.syscalls[%zu].args[%zu].index: %u is not a syscall argument (0-5)", i, k,
+                               sc->args[k]->index);
     }
   return 0;
 }
@@ -224,7 +230,8 @@ check_profile (const hako_spec_seccomp *s, struct profile *pr, hako_seccomp_t *o
 {
   memset (pr, 0, sizeof (*pr));
   if (action_value (s->default_action, s->default_errno_ret, s->has_default_errno_ret, &pr->def,
-                    "linux.seccomp.defaultAction", err) < 0)
+                    "linux.seccomp.defaultAction", err)
+      < 0)
     return -1;
   /* Every syscall of the child, execve included, would wait for an agent
      that has no descriptor yet.  */
@@ -296,10 +303,9 @@ add_rule (scmp_filter_ctx ctx, const hako_spec_seccomp_syscall *sc, size_t i, ui
         repeated = true;
       seen |= 1U << sc->args[k]->index;
       if (k < 6)
-        args[k] = (struct scmp_arg_cmp) { .arg = sc->args[k]->index,
-                                          .op = op,
-                                          .datum_a = sc->args[k]->value,
-                                          .datum_b = sc->args[k]->value_two };
+        args[k] = (struct scmp_arg_cmp){
+          .arg = sc->args[k]->index, .op = op, .datum_a = sc->args[k]->value, .datum_b = sc->args[k]->value_two
+        };
     }
   for (size_t n = 0; n < sc->names_len; n++)
     {
@@ -319,10 +325,9 @@ add_rule (scmp_filter_ctx ctx, const hako_spec_seccomp_syscall *sc, size_t i, ui
           {
             enum scmp_compare op = SCMP_CMP_EQ;
             op_value (sc->args[k]->op, &op);
-            struct scmp_arg_cmp one = { .arg = sc->args[k]->index,
-                                        .op = op,
-                                        .datum_a = sc->args[k]->value,
-                                        .datum_b = sc->args[k]->value_two };
+            struct scmp_arg_cmp one = {
+              .arg = sc->args[k]->index, .op = op, .datum_a = sc->args[k]->value, .datum_b = sc->args[k]->value_two
+            };
             r = seccomp_rule_add_array (ctx, action, nr, 1, &one);
           }
       if (r < 0 && r != -EEXIST)
@@ -444,8 +449,8 @@ sha256_block (struct sha256 *c, const uint8_t *p)
 static void
 sha256_init (struct sha256 *c)
 {
-  static const uint32_t h0[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+  static const uint32_t h0[8]
+      = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
   memcpy (c->h, h0, sizeof h0);
   c->len = 0;
   c->n = 0;
@@ -727,8 +732,8 @@ hako_seccomp_load (const hako_seccomp_t *s, int *notify_fd, hako_error_t **err)
   *notify_fd = -1;
   if (s->bpf == NULL)
     return 0;
-  struct sock_fprog prog = { .len = (unsigned short) (s->bpf_len / sizeof (struct sock_filter)),
-                             .filter = (struct sock_filter *) s->bpf };
+  struct sock_fprog prog
+      = { .len = (unsigned short) (s->bpf_len / sizeof (struct sock_filter)), .filter = (struct sock_filter *) s->bpf };
   unsigned flags = s->flags | s->implied | (s->notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
   long r = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
   /* A default flag this kernel does not know is not worth failing for. */

@@ -14,12 +14,12 @@
 /* A filter compiled before forking: the child only loads it.  */
 typedef struct hako_seccomp
 {
-  void *bpf;            /* struct sock_filter[] */
-  size_t bpf_len;       /* bytes */
-  unsigned flags;       /* SECCOMP_FILTER_FLAG_* */
-  unsigned implied;     /* flags set by default (flags unset), dropped if the kernel refuses them */
-  bool notify;          /* some rule uses SCMP_ACT_NOTIFY */
-  bool from_cache;      /* the program came from the cache */
+  void *bpf;        /* struct sock_filter[] */
+  size_t bpf_len;   /* bytes */
+  unsigned flags;   /* SECCOMP_FILTER_FLAG_* */
+  unsigned implied; /* flags set by default (flags unset), dropped if the kernel refuses them */
+  bool notify;      /* some rule uses SCMP_ACT_NOTIFY */
+  bool from_cache;  /* the program came from the cache */
 } hako_seccomp_t;
 
 /* Check S completely (errors name the JSON path) and compile it.  With

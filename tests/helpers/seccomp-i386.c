@@ -19,7 +19,7 @@ syscall_i386 (long nr, long a, long b)
 {
 #if defined(__x86_64__)
   long ret;
-  __asm__ volatile ("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b) : "memory", "r8", "r9", "r10", "r11");
+  __asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b) : "memory", "r8", "r9", "r10", "r11");
   return ret;
 #else
   (void) nr;

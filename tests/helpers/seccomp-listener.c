@@ -68,7 +68,7 @@ add_rule (const char *spec, bool is_errno)
       fprintf (stderr, "seccomp-listener: unknown syscall `%s`\n", name);
       exit (2);
     }
-  rules[n_rules++] = (struct rule) { nr, strtoll (eq + 1, NULL, 0), is_errno, name };
+  rules[n_rules++] = (struct rule){ nr, strtoll (eq + 1, NULL, 0), is_errno, name };
 }
 
 /* One connection: the state (JSON) and the descriptor in the first
@@ -147,7 +147,8 @@ main (int argc, char **argv)
 {
   if (argc < 2)
     {
-      fprintf (stderr, "usage: seccomp-listener SOCKET [--answer NAME=VALUE] [--errno NAME=E] [--states F] [--log F]\n");
+      fprintf (stderr,
+               "usage: seccomp-listener SOCKET [--answer NAME=VALUE] [--errno NAME=E] [--states F] [--log F]\n");
       return 2;
     }
   const char *path = argv[1];
@@ -183,7 +184,7 @@ main (int argc, char **argv)
 
   struct pollfd pfd[MAX_FDS + 1];
   int nfd = 1;
-  pfd[0] = (struct pollfd) { ls, POLLIN, 0 };
+  pfd[0] = (struct pollfd){ ls, POLLIN, 0 };
   for (;;)
     {
       if (poll (pfd, (nfds_t) nfd, -1) < 0)
@@ -200,7 +201,7 @@ main (int argc, char **argv)
               int fd = take_state (conn);
               close (conn);
               if (fd >= 0 && nfd <= MAX_FDS)
-                pfd[nfd++] = (struct pollfd) { fd, POLLIN, 0 };
+                pfd[nfd++] = (struct pollfd){ fd, POLLIN, 0 };
             }
         }
       for (int i = 1; i < nfd; i++)
