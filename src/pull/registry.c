@@ -391,7 +391,8 @@ get_authed (registry_t *r, const char *url, const char *accept, struct response 
             return hako_error_set (err, 0, "%s: wrong credentials for user `%s`", r->ref->domain,
                                    user_of (r, user, sizeof user));
           cleanup_free char *t = error_text (s);
-          return hako_error_set (err, 0, "%s/%s: unauthorized: %s", r->ref->domain, r->ref->repository, t);
+          return hako_error_set (err, 0, "%s/%s: unauthorized: %s%s", r->ref->domain, r->ref->repository, t,
+                                 r->userpass ? "" : "; give --creds USER:PASSWORD or log in");
         }
       cleanup_free char *ch = s->www_auth ? hako_xstrdup (s->www_auth) : NULL;
       response_reset (s);

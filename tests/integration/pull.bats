@@ -571,3 +571,27 @@ teardown() {
 	[ "$status" -eq 143 ]
 	nothing_left "$B" 4
 }
+
+@test "pull: bearer tokens: anonymous and with credentials, scoped to the repository" {
+	local dir="$PULL_DIR/regtok" port
+	port="$("$PULL_HELPERS/registry.sh" start "$dir" token "$REG_USER:$REG_PASS")"
+	local r="127.0.0.1:$port"
+	push busybox "$r/public/busybox:1" --dest-creds "$REG_USER:$REG_PASS"
+	push multi "$r/private/multi:1" --dest-creds "$REG_USER:$REG_PASS"
+	: >"$dir/token.log"
+	# public/ is open to anonymous pulls: a token without credentials.
+	hpull "$r/public/busybox:1" "$B"
+	[ "$(cat "$dir/token.log")" = "repository:public/busybox:pull" ]
+	run hpull "$r/private/multi:1" "$BATS_TEST_TMPDIR/p1"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$r/private/multi: unauthorized: authentication required (UNAUTHORIZED); give --creds USER:PASSWORD or log in"* ]]
+	nothing_left "$BATS_TEST_TMPDIR/p1" 3
+	run hpull --creds "$REG_USER:wrong" "$r/private/multi:1" "$BATS_TEST_TMPDIR/p1"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$r: wrong credentials for user \`$REG_USER\` (token service said 401)"* ]]
+	nothing_left "$BATS_TEST_TMPDIR/p1" 3
+	hpull --creds "$REG_USER:$REG_PASS" "$r/private/multi:1" "$BATS_TEST_TMPDIR/p1"
+	"$PULL_HELPERS/registry.sh" stop "$dir"
+	[ "$(tail -1 "$dir/token.log")" = "repository:private/multi:pull" ]
+	same_as_umoci "$BATS_TEST_TMPDIR/p1/rootfs" multi-gz
+}

@@ -1,10 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # A private Debian docker-registry on 127.0.0.1 for hako-pull's tests.
-#   registry.sh start DIR [USER:PASSWORD|tls]  config, storage and pid under DIR; prints the port
-#   registry.sh stop DIR                       stops it (only the one started in DIR)
+#   registry.sh start DIR [USER:PASSWORD|tls|token USER:PASSWORD]
+#                          config, storage and pid under DIR; prints the port
+#   registry.sh stop DIR   stops it (only what was started in DIR)
 # With USER:PASSWORD the registry wants basic auth (htpasswd, bcrypt); with
-# tls it serves HTTPS with a self-signed certificate for 127.0.0.1.
+# tls it serves HTTPS with a self-signed certificate for 127.0.0.1; with
+# token it wants bearer tokens from token-server.py (started beside it).
 set -eu
 cmd="$1"
 dir="$2"
@@ -27,6 +29,18 @@ start)
     certificate: $dir/cert.pem
     key: $dir/key.pem"
 		scheme=https
+	elif [ "${3:-}" = token ]; then
+		openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=hako-token \
+			-keyout "$dir/token-key.pem" -out "$dir/token-cert.pem" 2>/dev/null
+		tport="$(free_port)"
+		python3 "$(dirname "$0")/token-server.py" "$dir" "$tport" "$4" >"$dir/token-server.log" 2>&1 &
+		echo $! >"$dir/token.pid"
+		auth="auth:
+  token:
+    realm: http://127.0.0.1:$tport/token
+    service: hako-test
+    issuer: hako-test-issuer
+    rootcertbundle: $dir/token-cert.pem"
 	elif [ $# -ge 3 ]; then
 		htpasswd -Bbn "${3%%:*}" "${3#*:}" >"$dir/htpasswd" 2>/dev/null
 		auth="auth:
@@ -70,18 +84,20 @@ PY
 	echo "registry did not start:" >&2
 	cat "$dir/log" >&2
 	kill "$(cat "$dir/pid")" 2>/dev/null || true
+	[ ! -f "$dir/token.pid" ] || kill "$(cat "$dir/token.pid")" 2>/dev/null || true
 	exit 1
 	;;
 stop)
-	if [ -f "$dir/pid" ]; then
-		pid="$(cat "$dir/pid")"
+	for f in "$dir/pid" "$dir/token.pid"; do
+		[ -f "$f" ] || continue
+		pid="$(cat "$f")"
 		kill "$pid" 2>/dev/null || true
 		for _ in $(seq 50); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
-		rm -f "$dir/pid"
-	fi
+		rm -f "$f"
+	done
 	;;
 *)
 	echo "usage: registry.sh start|stop DIR [USER:PASSWORD]" >&2
