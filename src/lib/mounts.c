@@ -313,20 +313,24 @@ mount_fs (const struct hako_mount_env *env, const hako_spec_mount *m, size_t i, 
       hako_error_prefix (err, "mounts[%zu]", i);
       return -1;
     }
-  if (strcmp (type, "cgroup") == 0 || strcmp (type, "cgroup2") == 0)
-    return mount_cgroup (env, m, i, o, dst, err);
-
   char p[HAKO_FD_PATH_MAX];
-  const char *src = m->source && m->source[0] ? m->source : type;
-  unsigned long flags = o->flags;
-  cleanup_free char *data = NULL;
-  if (env->mount_label && env->mount_label[0] && strcmp (type, "proc") != 0 && strcmp (type, "sysfs") != 0
-      && strcmp (type, "mqueue") != 0)
-    data = hako_strdup_printf ("%s%scontext=\"%s\"", o->data, o->data[0] ? "," : "", env->mount_label);
+  if (strcmp (type, "cgroup") == 0 || strcmp (type, "cgroup2") == 0)
+    {
+      if (mount_cgroup (env, m, i, o, dst, err) < 0)
+        return -1;
+    }
   else
-    data = hako_xstrdup (o->data);
-  if (mount (src, hako_fd_path (dst, p), type, flags, data[0] ? data : NULL) < 0)
-    return hako_error_sys (err, "mounts[%zu]: mount %s on `%s`", i, type, m->destination);
+    {
+      const char *src = m->source && m->source[0] ? m->source : type;
+      cleanup_free char *data = NULL;
+      if (env->mount_label && env->mount_label[0] && strcmp (type, "proc") != 0 && strcmp (type, "sysfs") != 0
+          && strcmp (type, "mqueue") != 0)
+        data = hako_strdup_printf ("%s%scontext=\"%s\"", o->data, o->data[0] ? "," : "", env->mount_label);
+      else
+        data = hako_xstrdup (o->data);
+      if (mount (src, hako_fd_path (dst, p), type, o->flags, data[0] ? data : NULL) < 0)
+        return hako_error_sys (err, "mounts[%zu]: mount %s on `%s`", i, type, m->destination);
+    }
   if (o->tmpcopyup || o->propagation || o->recursive_attr)
     {
       /* DST still names the directory under the new mount: look the path up
@@ -694,7 +698,9 @@ hako_mount_one (const struct hako_mount_env *env, const hako_spec_mount *m, size
     }
   bool bind = o.bind || (m->type && strcmp (m->type, "bind") == 0);
   int r;
-  if (o.flags & MS_REMOUNT)
+  if (o.tmpcopyup && (bind || m->type == NULL || strcmp (m->type, "tmpfs") != 0))
+    r = hako_error_set (err, 0, "mounts[%zu]: tmpcopyup applies to tmpfs mounts only", i);
+  else if (o.flags & MS_REMOUNT)
     r = mount_remount (env, m, i, &o, bind, err);
   else if (bind)
     r = mount_bind (env, m, i, &o, err);

@@ -349,6 +349,17 @@ teardown() {
 	assert_no_leftovers "$ID"
 }
 
+@test "cgroup: propagation and recursive options reach every hierarchy" {
+	update_config '(.mounts[] | select(.destination == "/sys/fs/cgroup") | .options) += ["rshared","rnosymfollow"]'
+	run_ok hako run -b "$BUNDLE" "$ID"
+	local h
+	for h in /sys/fs/cgroup /sys/fs/cgroup/memory /sys/fs/cgroup/unified; do
+		assert_opt "$h" nosymfollow
+		[[ "$(mnt_tags "$h")" == *shared:* ]] || fail "$h: $(mnt_tags "$h")"
+	done
+	assert_no_leftovers "$ID"
+}
+
 @test "cgroup2 by type: the unified hierarchy alone" {
 	update_config '(.mounts[] | select(.destination == "/sys/fs/cgroup")) |= (.type = "cgroup2" | .source = "cgroup2")'
 	run_ok hako run -b "$BUNDLE" "$ID"
@@ -393,7 +404,7 @@ teardown() {
 	assert_no_leftovers "$ID"
 }
 
-@test "idmap errors: not a bind, maps without idmap; nothing is left" {
+@test "option errors: idmap not on a bind, maps without idmap, tmpcopyup not on a tmpfs; nothing is left" {
 	add_mount '{"destination":"/t","type":"tmpfs","source":"tmpfs","options":["idmap"]}'
 	run_fails hako run -b "$BUNDLE" "$ID"
 	[[ "$output" == *"mounts[7]"*"bind"* ]]
@@ -402,6 +413,13 @@ teardown() {
 	run_fails hako run -b "$BUNDLE" "$ID"
 	[[ "$output" == *"mounts[7]"*idmap* ]]
 	assert_no_leftovers "$ID"
+	local t
+	for t in '"type":"bind","source":"src/dir","options":["bind","tmpcopyup"]' '"type":"ramfs","source":"ramfs","options":["tmpcopyup"]'; do
+		update_config '.mounts[7] = {"destination":"/etc",'"$t"'}'
+		run_fails hako run -b "$BUNDLE" "$ID"
+		[[ "$output" == *"mounts[7]"*"tmpcopyup applies to tmpfs"* ]]
+		assert_no_leftovers "$ID"
+	done
 }
 
 @test "user namespace: a bind keeps the flags locked on its source; clearing one is a clear error" {
