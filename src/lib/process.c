@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -628,6 +629,31 @@ load_seccomp_privileged (hako_exec_plan_t *plan, int notify_sock, hako_error_t *
   return hako_caps_set (eff, prm, inh, err);
 }
 
+/* The sets really in force are the ones asked for.  The buffer starts as
+   their complement, so that a capget answered without running cannot
+   pass for a real one.  */
+static int
+verify_caps (const hako_caps_t *c, hako_error_t **err)
+{
+  struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct data[2];
+  for (int i = 0; i < 2; i++)
+    {
+      data[i].effective = ~(uint32_t) (c->effective >> (32 * i));
+      data[i].permitted = ~(uint32_t) (c->permitted >> (32 * i));
+      data[i].inheritable = ~(uint32_t) (c->inheritable >> (32 * i));
+    }
+  syscall (SYS_capget, &hdr, data);
+  for (int i = 0; i < 2; i++)
+    if (data[i].effective != (uint32_t) (c->effective >> (32 * i))
+        || data[i].permitted != (uint32_t) (c->permitted >> (32 * i))
+        || data[i].inheritable != (uint32_t) (c->inheritable >> (32 * i)))
+      return hako_error_set (err, EPERM,
+                             "process.capabilities: not in force after capset (the seccomp profile "
+                             "answers capset or capget without running them)");
+  return 0;
+}
+
 int
 hako_exec_finalize (hako_exec_plan_t *plan, const char *path, int notify_sock, hako_error_t **err)
 {
@@ -671,6 +697,10 @@ hako_exec_finalize (hako_exec_plan_t *plan, const char *path, int notify_sock, h
     }
   /* 6. The capability sets, then no_new_privs.  */
   if (hako_caps_apply_final (&plan->caps, err) < 0)
+    return -1;
+  /* Under the filter already, capset may have been answered without
+     running (SCMP_ACT_ERRNO with errnoRet 0, an agent): make sure.  */
+  if (plan->seccomp_set && ! late && plan->caps.present && verify_caps (&plan->caps, err) < 0)
     return -1;
   if (plan->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return hako_error_sys (err, "process.noNewPrivileges: prctl PR_SET_NO_NEW_PRIVS");

@@ -229,6 +229,24 @@ start_listener() {
 	done
 }
 
+@test "seccomp: a profile answering capset without running it cannot leave hako's capabilities in place" {
+	# No no_new_privs and no CAP_SYS_ADMIN kept: the filter is in before
+	# the capability sets are, and a faked capset must not pass.
+	set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["capset"], "action": "SCMP_ACT_ERRNO", "errnoRet": 0}]}'
+	update_config '.process.noNewPrivileges = false'
+	args caps
+	run hako run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"process.capabilities: not in force after capset"* ]]
+	[[ "$output" != *"CapEff="* ]]
+	assert_no_leftovers "$ID"
+	# With no_new_privs the filter comes after capset: nothing to fake.
+	update_config '.process.noNewPrivileges = true'
+	run hako run -b "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	[ "$(field CapEff)" = 0000000020000420 ]
+}
+
 @test "seccomp: exec gets the container's profile" {
 	set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["getppid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 42}]}'
 	update_config '.process.noNewPrivileges = true'
