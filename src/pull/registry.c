@@ -425,8 +425,58 @@ setup_handle (registry_t *r)
   curl_easy_setopt (c, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt (c, CURLOPT_LOW_SPEED_TIME, 60L);
   curl_easy_setopt (c, CURLOPT_NOSIGNAL, 1L);
+  /* Fewer, larger writes into the staged blob.  */
+  curl_easy_setopt (c, CURLOPT_BUFFERSIZE, 256L << 10);
   curl_easy_setopt (c, CURLOPT_SSL_VERIFYPEER, r->tls_verify ? 1L : 0L);
   curl_easy_setopt (c, CURLOPT_SSL_VERIFYHOST, r->tls_verify ? 2L : 0L);
+}
+
+/* The /v2/ ping, which also settles the scheme.  HTTPS; for a loopback
+   registry plain HTTP first (it is the usual local set-up, and a TLS
+   handshake with a plain server costs a round of timeouts), then HTTPS
+   when that is not a registry's answer; with --tls-verify=false, HTTP
+   when HTTPS is not answered.  */
+static int
+ping (registry_t *r, const pull_opts_t *o, struct response *s, char **url, hako_error_t **err)
+{
+  const pull_ref_t *ref = r->ref;
+  bool loop = pull_host_is_loopback (ref->host);
+  const char *schemes[2] = { loop ? "http" : "https", loop ? "https" : (o->tls_verify ? NULL : "http") };
+  hako_error_t *first = NULL;
+  for (int i = 0; i < 2 && schemes[i]; i++)
+    {
+      free (r->base);
+      free (*url);
+      r->base = hako_strdup_printf ("%s://%s", schemes[i], ref->host);
+      *url = hako_strdup_printf ("%s/v2/", r->base);
+      response_reset (s);
+      hako_error_t *e = NULL;
+      int ret = do_get (r, *url, NULL, false, s, &e);
+      bool last = i == 1 || schemes[1] == NULL;
+      /* A registry answers 200 or 401; a TLS server spoken to in plain
+         HTTP answers 400.  */
+      if (ret == 0 && (last || ! (loop && s->status == 400)))
+        {
+          hako_error_free (first);
+          return 0;
+        }
+      /* A TLS server whose certificate we do not trust is not a plain
+         HTTP server: that is the error, no other scheme is tried.  */
+      if (ret < 0 && (pull_interrupted || r->last == CURLE_PEER_FAILED_VERIFICATION || last))
+        {
+          hako_error_free (first);
+          *err = e;
+          hako_error_prefix (err, "cannot reach registry %s", ref->domain);
+          return -1;
+        }
+      if (first == NULL)
+        first = e;
+      else
+        hako_error_free (e);
+    }
+  /* Not reached: the last scheme returns above.  */
+  *err = first;
+  return -1;
 }
 
 int
@@ -450,34 +500,10 @@ registry_open (const pull_ref_t *ref, const pull_opts_t *o, registry_t **out, ha
   if (auth_lookup (o, ref, &r->userpass, err) < 0)
     return -1;
 
-  /* The ping: over HTTPS, or plain HTTP where that is allowed and HTTPS
-     is not answered.  */
-  bool http_ok = pull_host_is_loopback (ref->host) || ! o->tls_verify;
   struct response s = { .fd = -1, .max = 1 << 20 };
-  cleanup_error hako_error_t *https_err = NULL;
-  r->base = hako_strdup_printf ("https://%s", ref->host);
-  cleanup_free char *url = hako_strdup_printf ("%s/v2/", r->base);
-  if (do_get (r, url, NULL, false, &s, &https_err) < 0)
-    {
-      /* A server that speaks TLS with a certificate we do not trust is
-         not a plain-HTTP server: say so rather than try HTTP.  */
-      if (! http_ok || pull_interrupted || r->last == CURLE_PEER_FAILED_VERIFICATION)
-        {
-          *err = TAKE_PTR (https_err);
-          hako_error_prefix (err, "cannot reach registry %s", ref->domain);
-          return -1;
-        }
-      free (r->base);
-      free (url);
-      r->base = hako_strdup_printf ("http://%s", ref->host);
-      url = hako_strdup_printf ("%s/v2/", r->base);
-      response_reset (&s);
-      if (do_get (r, url, NULL, false, &s, err) < 0)
-        {
-          hako_error_prefix (err, "cannot reach registry %s", ref->domain);
-          return -1;
-        }
-    }
+  cleanup_free char *url = NULL;
+  if (ping (r, o, &s, &url, err) < 0)
+    return -1;
   int ret = 0;
   if (s.status == 401)
     {

@@ -813,8 +813,10 @@ static int
 stream_wait (blob_reader_t *r)
 {
   pull_stream_t *st = r->stream;
+  /* Wake for a full buffer (or the end), not for each network chunk.  */
+  int64_t want = r->total + READ_BUF < r->size ? r->total + READ_BUF : r->size;
   pthread_mutex_lock (&st->lock);
-  while (! st->done && ! st->failed && st->written <= r->total && ! PULL_STOP)
+  while (! st->done && ! st->failed && st->written < want && ! PULL_STOP)
     {
       /* A signal does not wake a condition wait: look again now and then. */
       struct timespec ts;
