@@ -147,8 +147,12 @@ bind_tree (const char *bundle, const hako_spec_mount *m, size_t i, const hako_mo
 {
   if (m->source == NULL || m->source[0] == '\0')
     return hako_error_set (err, 0, "mounts[%zu]: a bind mount needs a source", i);
+  if (o->data[0])
+    return hako_error_set (err, 0, "mounts[%zu]: `%s`: not a mount option, and a bind mount takes no file system "
+                                        "options",
+                           i, o->data);
   if ((o->flags | o->clear) & SB_ONLY_FLAGS)
-    return hako_error_set (err, EINVAL, "mounts[%zu]: sync, dirsync, mand, iversion, lazytime and silent are file system "
+    return hako_error_set (err, 0, "mounts[%zu]: sync, dirsync, mand, iversion, lazytime and silent are file system "
                                         "options and cannot be set on a bind mount",
                            i);
   cleanup_free char *src = bind_source (bundle, m->source);
@@ -437,11 +441,21 @@ mount_cgroup (const struct hako_mount_env *env, const hako_spec_mount *m, size_t
   size_t n = host_hierarchies (h, 32);
   int rc = 0;
   bool pure_v2 = n == 1 && h[0].options == NULL && strcmp (h[0].mountpoint, "/sys/fs/cgroup") == 0;
+  /* File system options (nsdelegate, ...) go to a cgroup2 mounted anew;
+     the other views are binds or one per hierarchy, which take none.  */
+  if (o->data[0] && ! ((pure_v2 || strcmp (m->type, "cgroup2") == 0) && env->cgroupns))
+    {
+      rc = hako_error_set (err, 0, "mounts[%zu]: `%s`: file system options only apply to a cgroup2 mounted in a "
+                                        "cgroup namespace",
+                           i, o->data);
+      goto out;
+    }
   if (pure_v2 || strcmp (m->type, "cgroup2") == 0)
     {
       if (env->cgroupns)
         {
-          if (mount ("cgroup2", hako_fd_path (dst, p), "cgroup2", flags | (ro ? MS_RDONLY : 0), NULL) < 0)
+          if (mount ("cgroup2", hako_fd_path (dst, p), "cgroup2", flags | (ro ? MS_RDONLY : 0), o->data[0] ? o->data : NULL)
+              < 0)
             rc = hako_error_sys (err, "mounts[%zu]: mount cgroup2 on `%s`", i, m->destination);
         }
       else
@@ -670,6 +684,10 @@ mount_remount (const struct hako_mount_env *env, const hako_spec_mount *m, size_
     return hako_error_sys (err, "mounts[%zu]: remount `%s`", i, m->destination);
   if (bind)
     {
+      if (o->data[0])
+        return hako_error_set (err, 0, "mounts[%zu]: `%s`: not a mount option, and a bind mount takes no file "
+                                            "system options",
+                               i, o->data);
       uint64_t aset, aclr;
       flags_to_attr (o->flags, o->clear, &aset, &aclr);
       if (hako_mount_setattr (dst, "", AT_EMPTY_PATH, aset, aclr, 0, -1) < 0)

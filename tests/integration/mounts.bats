@@ -404,7 +404,7 @@ teardown() {
 	assert_no_leftovers "$ID"
 }
 
-@test "option errors: idmap not on a bind, maps without idmap, tmpcopyup not on a tmpfs; nothing is left" {
+@test "option errors: idmap not on a bind, maps without idmap, tmpcopyup not on a tmpfs, data on a bind; nothing is left" {
 	add_mount '{"destination":"/t","type":"tmpfs","source":"tmpfs","options":["idmap"]}'
 	run_fails hako run -b "$BUNDLE" "$ID"
 	[[ "$output" == *"mounts[7]"*"bind"* ]]
@@ -420,6 +420,11 @@ teardown() {
 		[[ "$output" == *"mounts[7]"*"tmpcopyup applies to tmpfs"* ]]
 		assert_no_leftovers "$ID"
 	done
+	# An option no one knows is file system data; a bind has none.
+	update_config '.mounts[7] = {"destination":"/b","type":"bind","source":"src/dir","options":["rbind","nosuchopt"]}'
+	run_fails hako run -b "$BUNDLE" "$ID"
+	[[ "$output" == *"mounts[7]"*"nosuchopt"*"bind mount takes no file system options"* ]]
+	assert_no_leftovers "$ID"
 }
 
 @test "user namespace: a bind keeps the flags locked on its source; clearing one is a clear error" {
