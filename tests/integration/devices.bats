@@ -123,10 +123,12 @@ stat_all() {
 
 @test "user namespace: devices are the host's nodes bound in, linux.devices too" {
 	userns_config
-	update_config '.linux.devices = [{"path":"/dev/kmsg","type":"c","major":1,"minor":11}]'
+	update_config '.linux.devices = [{"path":"/dev/kmsg","type":"c","major":1,"minor":11},{"path":"/dev/myfifo","type":"p","fileMode":384}]'
 	# shellcheck disable=SC2046
-	args probe $(stat_all /dev/null /dev/kmsg) write /dev/null x -- mounts
+	args probe $(stat_all /dev/null /dev/kmsg /dev/myfifo) write /dev/null x -- mounts
 	run_ok hako run -b "$BUNDLE" "$ID"
+	# A fifo is no device: made, not bound, in a user namespace too.
+	[ "$(stat_of /dev/myfifo)" = "mode=600 uid=0 gid=0 rdev=0:0 type=fifo " ]
 	[[ "$(stat_of /dev/null)" == *"rdev=1:3 type=char "* ]]
 	[[ "$(stat_of /dev/kmsg)" == *"rdev=1:11 type=char "* ]]
 	[ "$(mnt_root /dev/null)" = /null ]
