@@ -554,8 +554,12 @@ alloc_streams (pull_image_t *img)
 {
   size_t n = img->manifest->layers_len;
   img->streams = hako_xcalloc (n + 1, sizeof (pull_stream_t));
+  img->stream_of = hako_xcalloc (n + 1, sizeof (size_t));
   for (size_t i = 0; i < n; i++)
-    pull_stream_init (&img->streams[i], true);
+    {
+      pull_stream_init (&img->streams[i], true);
+      img->stream_of[i] = i;
+    }
 }
 
 /* The layers: from the cache, or staged for image_download.  */
@@ -575,9 +579,13 @@ fetch_layers (registry_t *reg, const pull_opts_t *o, pull_cache_t *cache, pull_i
       if (pull_digest_check (d->digest, err) < 0)
         return -1;
       img->blob_paths[i] = cache_blob_path (cache, d->digest);
+      /* A layer repeated in the image: one download, read twice.  */
       for (size_t k = 0; k < img->n_staged && img->blob_paths[i] == NULL; k++)
         if (strcmp (img->staged_digests[k], d->digest) == 0)
-          img->blob_paths[i] = hako_xstrdup (img->staged[k]);
+          {
+            img->blob_paths[i] = hako_xstrdup (img->staged[k]);
+            img->stream_of[i] = img->pending[k];
+          }
       if (img->blob_paths[i])
         {
           if (o->progress)
@@ -789,6 +797,7 @@ image_clear (pull_image_t *img)
         pthread_cond_destroy (&img->streams[i].cond);
       }
   free (img->streams);
+  free (img->stream_of);
   if (img->blob_paths)
     for (size_t i = 0; img->manifest && i < img->manifest->layers_len; i++)
       free (img->blob_paths[i]);

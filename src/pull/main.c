@@ -190,7 +190,8 @@ unpack_all (const pull_image_t *img, pull_cache_t *cache, int rootfd, bool progr
 {
   unpack_stats_t st = { 0 };
   for (size_t i = 0; i < img->manifest->layers_len; i++)
-    if (unpack_layer (rootfd, img->blob_paths[i], img->manifest->layers[i], &img->streams[i], progress, &st, err)
+    if (unpack_layer (rootfd, img->blob_paths[i], img->manifest->layers[i], &img->streams[img->stream_of[i]],
+                      progress, &st, err)
         < 0)
       {
         /* A damaged cached blob goes, so that the next pull fetches it.  */

@@ -212,6 +212,7 @@ typedef struct pull_image
   int *pending_fds;  /* their staged files */
   size_t n_pending;
   pull_stream_t *streams;
+  size_t *stream_of; /* layer -> its stream (a repeated layer shares one) */
 } pull_image_t;
 
 /* Resolve the image; layers not yet cached are staged (empty) for

@@ -595,3 +595,16 @@ teardown() {
 	[ "$(tail -1 "$dir/token.log")" = "repository:private/multi:pull" ]
 	same_as_umoci "$BATS_TEST_TMPDIR/p1/rootfs" multi-gz
 }
+
+@test "pull: a layer repeated in an image is downloaded once and applied twice" {
+	local lay="$BATS_TEST_TMPDIR/lay" salt="repeat-$RANDOM-$$"
+	python3 "$PULL_HELPERS/mkimage.py" "$lay" busybox --salt "$salt" --repeat --tag r
+	[ "$(layout_layer "$lay" r 1)" = "$(layout_layer "$lay" r 3)" ]
+	skopeo copy -q --dest-tls-verify=false "oci:$lay:r" "docker://$REG/test/repeat:1" >/dev/null
+	hpull "$REG/test/repeat:1" "$B"
+	# salt, whited out, then back: the last layer wins.
+	[ "$(head -1 "$B/rootfs/salt")" = "$salt" ]
+	[ "$(cache_blobs)" -eq 5 ]
+	hpull "oci:$lay:r" "$BATS_TEST_TMPDIR/local"
+	[ "$(tree_of "$BATS_TEST_TMPDIR/local/rootfs")" = "$(tree_of "$B/rootfs")" ]
+}

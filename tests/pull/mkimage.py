@@ -263,6 +263,7 @@ def main():
     ap.add_argument("--tag")
     ap.add_argument("--user", help="busybox: the config's User")
     ap.add_argument("--salt", help="busybox: a second layer with /salt holding this (a unique image)")
+    ap.add_argument("--repeat", action="store_true", help="busybox: the salt layer twice, an empty one between")
     a = ap.parse_args()
     lay = Layout(a.layout)
     base = compress(busybox_layer(a.probe), "gzip")
@@ -273,6 +274,10 @@ def main():
             t = Tar()
             t.file("salt", a.salt + "\n" + "padding " * 4096)
             layers.append(compress(t.data(), "gzip"))
+            if a.repeat:
+                t = Tar()
+                t.whiteout("salt")
+                layers += [compress(t.data(), "gzip"), layers[-1]]
         cfg = {"Env": BASE_ENV, "Cmd": ["sh"]}
         if a.user:
             cfg["User"] = a.user
