@@ -266,19 +266,8 @@ lock_index (pull_cache_t *c, hako_error_t **err)
   return fd;
 }
 
-static const char *
-ref_name_of (const hako_img_descriptor *d)
-{
-  if (d->annotations == NULL)
-    return NULL;
-  for (size_t i = 0; i < d->annotations->len; i++)
-    if (strcmp (d->annotations->keys[i], REF_NAME) == 0)
-      return d->annotations->values[i];
-  return NULL;
-}
-
-static const char *
-annotation (const hako_img_descriptor *d, const char *key)
+const char *
+pull_annotation (const hako_img_descriptor *d, const char *key)
 {
   if (d->annotations == NULL)
     return NULL;
@@ -286,6 +275,12 @@ annotation (const hako_img_descriptor *d, const char *key)
     if (strcmp (d->annotations->keys[i], key) == 0)
       return d->annotations->values[i];
   return NULL;
+}
+
+static const char *
+ref_name_of (const hako_img_descriptor *d)
+{
+  return pull_annotation (d, REF_NAME);
 }
 
 static char *
@@ -436,7 +431,7 @@ summarize (pull_cache_t *c, const hako_img_descriptor *d, hako_img_image_summary
   s->platform = hako_strdup_printf ("%s/%s%s%s", ic->os, ic->architecture, ic->variant ? "/" : "",
                                     ic->variant ? ic->variant : "");
   hako_img_image_config_free (ic);
-  const char *pulled = annotation (d, PULLED);
+  const char *pulled = pull_annotation (d, PULLED);
   if (pulled)
     s->pulled = hako_xstrdup (pulled);
   return 0;

@@ -463,10 +463,7 @@ fetch_layout (const pull_ref_t *ref, const pull_opts_t *o, const char *dir, pull
   for (size_t i = 0; i < ix->manifests_len && pick == NULL; i++)
     {
       const hako_img_descriptor *d = ix->manifests[i];
-      const char *name = NULL;
-      for (size_t k = 0; d->annotations && k < d->annotations->len; k++)
-        if (strcmp (d->annotations->keys[k], "org.opencontainers.image.ref.name") == 0)
-          name = d->annotations->values[k];
+      const char *name = pull_annotation (d, "org.opencontainers.image.ref.name");
       if (ref->tag ? (name && strcmp (name, ref->tag) == 0) : ix->manifests_len == 1)
         pick = d;
     }

@@ -162,6 +162,8 @@ int registry_get_blob (registry_t *r, const hako_img_descriptor *d, int fd, bool
 int registry_get_small_blob (registry_t *r, const hako_img_descriptor *d, char **body, hako_error_t **err);
 
 /* ---------------------------------------------------------------- cache */
+/* The value of annotation KEY of descriptor D, or NULL.  */
+const char *pull_annotation (const hako_img_descriptor *d, const char *key);
 /* write(2) all of DATA, retrying short writes; -1 with errno on failure. */
 int pull_write_all (int fd, const void *data, size_t len);
 
