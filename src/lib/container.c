@@ -416,11 +416,29 @@ do_create (hako_context_t *ctx, const struct hako_create_options *o, bool run_mo
   init->no_new_keyring = o->no_new_keyring;
   if (hako_ns_plan_build (config->linux, &init->ns, err) < 0)
     return -1;
+  /* The process's ids must exist in a user namespace we make: found here,
+     not by a setuid failing at start.  */
+  if (p && p->user && init->ns.create[HAKO_NS_USER])
+    {
+      const hako_spec_linux *l = config->linux;
+      if (hako_userns_to_host (l->uid_mappings, l->uid_mappings_len, p->user->uid) < 0)
+        return hako_error_set (err, 0, "process.user.uid: %u is not mapped by linux.uidMappings", p->user->uid);
+      if (hako_userns_to_host (l->gid_mappings, l->gid_mappings_len, p->user->gid) < 0)
+        return hako_error_set (err, 0, "process.user.gid: %u is not mapped by linux.gidMappings", p->user->gid);
+      for (size_t i = 0; i < p->user->additional_gids_len; i++)
+        if (hako_userns_to_host (l->gid_mappings, l->gid_mappings_len, p->user->additional_gids[i]) < 0)
+          return hako_error_set (err, 0, "process.user.additionalGids[%zu]: %u is not mapped by linux.gidMappings", i,
+                                 p->user->additional_gids[i]);
+    }
   if (p && hako_exec_plan_init (&init->exec, p, config->linux, hako_state_root (ctx), false, err) < 0)
     return -1;
   init->exec.preserve_fds = o->preserve_fds;
   init->exec.in_userns = init->ns.create[HAKO_NS_USER] || init->ns.join_fd[HAKO_NS_USER] >= 0;
-  init->exec.setgroups_allowed = ! (init->exec.in_userns && geteuid () != 0);
+  /* setgroups is denied in a user namespace we make only when we write
+     its gid map ourselves without privilege; one joined by path, as an
+     unprivileged user, is taken to deny it.  */
+  init->exec.setgroups_allowed = ! init->exec.in_userns || geteuid () == 0
+                                 || (init->ns.create[HAKO_NS_USER] && ! hako_userns_denies_setgroups (config->linux));
   if (hako_preserve_fds_check (o->preserve_fds, &init->exec, err) < 0)
     return -1;
   bool other_joins = false;

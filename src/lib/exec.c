@@ -28,6 +28,7 @@
 #include "seccomp-notify.h"
 #include "sync.h"
 #include "terminal.h"
+#include "userns.h"
 
 static char **
 strv_append (char **v, size_t *n, const char *s)
@@ -142,6 +143,7 @@ struct exec_child
   int console_fd;
   bool tty;
   bool foreground_tty;
+  bool late_pidns; /* the pid and time namespaces are joined by the child */
   const hako_spec_process *p;
 };
 
@@ -173,6 +175,29 @@ exec_child_main (struct exec_child *c)
   for (int t = 0; t < HAKO_NS_COUNT; t++)
     if (retry[t] && hako_ns_join (c->ns_fds[t], (enum hako_ns) t, NULL, &err) < 0)
       hako_sync_fail (c->sync_fd, err);
+  if (c->late_pidns)
+    {
+      /* Unprivileged: the pid and time namespaces take CAP_SYS_ADMIN in
+         our own user namespace, which we now have; they apply to children,
+         so fork once more and report the grandchild (a subreaper's).  */
+      for (int t = 0; t < HAKO_NS_COUNT; t++)
+        if ((t == HAKO_NS_PID || t == HAKO_NS_TIME) && c->ns_fds[t] >= 0
+            && hako_ns_join (c->ns_fds[t], (enum hako_ns) t, NULL, &err) < 0)
+          hako_sync_fail (c->sync_fd, err);
+      pid_t child = fork ();
+      if (child < 0)
+        {
+          hako_error_sys (&err, "fork into the pid namespace");
+          hako_sync_fail (c->sync_fd, err);
+        }
+      if (child > 0)
+        {
+          char buf[32];
+          int n = snprintf (buf, sizeof buf, "%d", (int) child);
+          hako_sync_send (c->sync_fd, SYNC_EXEC_PID, buf, (size_t) n, -1, NULL);
+          _exit (0);
+        }
+    }
   if (chdir ("/") < 0)
     {
       hako_error_sys (&err, "chdir /");
@@ -292,7 +317,7 @@ hako_container_exec (hako_context_t *ctx, const struct hako_exec_options *o, int
         if (strcmp (config->linux->namespaces[i]->type, "user") == 0)
           userns = true;
       plan.in_userns = userns;
-      plan.setgroups_allowed = ! (userns && rec->rootless);
+      plan.setgroups_allowed = ! userns || hako_userns_setgroups_allowed ((pid_t) rec->pid);
       rc = hako_preserve_fds_check (o->preserve_fds, &plan, err);
     }
   if (rc == 0 && o->console_socket && (c.console_fd = hako_console_socket_connect (o->console_socket, err)) < 0)
@@ -300,11 +325,19 @@ hako_container_exec (hako_context_t *ctx, const struct hako_exec_options *o, int
   if (rc == 0)
     rc = hako_ns_open_of_pid ((pid_t) rec->pid, c.ns_fds, err);
   /* The pid and time namespaces apply to children: join them here, and
-     the child is born inside.  */
-  if (rc == 0 && c.ns_fds[HAKO_NS_PID] >= 0)
-    rc = hako_ns_join (c.ns_fds[HAKO_NS_PID], HAKO_NS_PID, NULL, err);
-  if (rc == 0 && c.ns_fds[HAKO_NS_TIME] >= 0)
-    rc = hako_ns_join (c.ns_fds[HAKO_NS_TIME], HAKO_NS_TIME, NULL, err);
+     the child is born inside.  Without privilege (rootless) only the
+     child can, from inside the user namespace.  */
+  for (int t = 0; t < HAKO_NS_COUNT && rc == 0; t++)
+    if ((t == HAKO_NS_PID || t == HAKO_NS_TIME) && c.ns_fds[t] >= 0 && ! c.late_pidns
+        && setns (c.ns_fds[t], hako_ns_table[t].flag) < 0)
+      {
+        if (errno == EPERM && c.ns_fds[HAKO_NS_USER] >= 0 && t == HAKO_NS_PID)
+          c.late_pidns = true;
+        else
+          rc = hako_error_sys (err, "join %s namespace", hako_ns_table[t].spec_name);
+      }
+  if (rc == 0 && c.late_pidns)
+    prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   int pair[2] = { -1, -1 };
   if (rc == 0 && socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
     rc = hako_error_sys (err, "socketpair");
@@ -326,6 +359,15 @@ hako_container_exec (hako_context_t *ctx, const struct hako_exec_options *o, int
           exec_child_main (&c);
         }
       close (pair[1]);
+    }
+  if (rc == 0 && c.late_pidns)
+    {
+      hako_sync_msg_t msg;
+      rc = hako_sync_expect (pair[0], SYNC_EXEC_PID, &msg, "exec", err);
+      waitpid (pid, NULL, 0);
+      pid = rc == 0 ? (pid_t) atoi (msg.data) : -1;
+      if (rc == 0)
+        hako_sync_msg_clear (&msg);
     }
   /* Into the container's cgroup (or the sub-cgroup asked for) before it
      can run anything: the child waits for GO.  execCPUAffinity.initial

@@ -116,6 +116,23 @@ hako_userns_write_maps (pid_t pid, const hako_spec_linux *linux, hako_error_t **
   return 0;
 }
 
+bool
+hako_userns_denies_setgroups (const hako_spec_linux *linux)
+{
+  return geteuid () != 0 && only_self (linux->gid_mappings, linux->gid_mappings_len, getegid ());
+}
+
+bool
+hako_userns_setgroups_allowed (pid_t pid)
+{
+  char path[64], buf[16] = "";
+  snprintf (path, sizeof path, "/proc/%d/setgroups", (int) pid);
+  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || read (fd, buf, sizeof buf - 1) < 0)
+    return true;
+  return strncmp (buf, "deny", 4) != 0;
+}
+
 long long
 hako_userns_to_host (hako_spec_id_mapping *const *maps, size_t n, unsigned id)
 {

@@ -11,6 +11,12 @@
 /* Write the uid and gid maps of PID's user namespace: directly when we
    may, with newuidmap/newgidmap otherwise (rootless, more than our own id). */
 int hako_userns_write_maps (pid_t pid, const hako_spec_linux *linux, hako_error_t **err);
+/* Whether the user namespace made with LINUX's gid mappings will deny
+   setgroups: an unprivileged writer of gid_map (only our own gid, written
+   directly) must deny it; newgidmap and root need not.  */
+bool hako_userns_denies_setgroups (const hako_spec_linux *linux);
+/* Whether PID's user namespace allows setgroups (/proc/PID/setgroups). */
+bool hako_userns_setgroups_allowed (pid_t pid);
 /* Map a container id to the host through MAPS (or return it unchanged when
    there are none).  Returns -1 when it is not mapped.  */
 long long hako_userns_to_host (hako_spec_id_mapping *const *maps, size_t n, unsigned id);
