@@ -25,7 +25,8 @@ shako() {
 }
 
 start_scope() {
-	shako create -b "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1
+	shako create -b "$BUNDLE" "$ID" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/create.err" ||
+		fail "create: $(cat "$BATS_TEST_TMPDIR/create.err")"
 	shako start "$ID"
 }
 
@@ -164,6 +165,7 @@ mem_limit() {
 		| .linux.resources.memory = {\"limit\": 33554432, \"swap\": 33554432}
 		| .process.args = [\"probe\",\"memhog\",\"256\"]"
 	run shako run -b "$BUNDLE" "$ID"
+	echo "$output"
 	[ "$status" -eq 137 ]
 	! systemctl is-active -q "hakotest-$ID.scope"
 	assert_no_leftovers "$ID"

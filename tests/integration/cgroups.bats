@@ -313,28 +313,13 @@ cpu_usage_us() {
 	assert_no_leftovers "$ID"
 }
 
-@test "cgroups, any layout: network classID and priorities on a net_cls,net_prio hierarchy" {
-	[ "$LAYOUT" != v2 ] || skip "cgroup v1 only"
-	grep -q '^net_cls.*1$' /proc/cgroups || skip "no net_cls controller"
-	! grep -q ' - cgroup [^ ]* [^ ]*net_cls' /proc/self/mountinfo || skip "net_cls is mounted already"
+@test "cgroups, any layout: network classID and priorities where net_cls and net_prio are mounted" {
+	v1_has net_cls && v1_has net_prio || skip "no net_cls and net_prio hierarchies"
 	update_config '.linux.resources.network = {"classID": 1048577, "priorities": [{"name": "lo", "priority": 5}]}'
-	m="$(mktemp -d /tmp/hako-netcls.XXXXXX)"
-	# the hierarchy exists only in this mount namespace, for this test
-	run unshare -m --propagation private bash -c "
-		mount -t cgroup -o net_cls,net_prio hako-test '$m' || exit 99
-		'$HAKO' --root '$HAKO_ROOT' create -b '$BUNDLE' '$ID' </dev/null >/dev/null 2>&1 || exit 98
-		cat '$m/hako/$ID/net_cls.classid'
-		grep '^lo ' '$m/hako/$ID/net_prio.ifpriomap'
-		'$HAKO' --root '$HAKO_ROOT' delete --force '$ID'
-		[ ! -e '$m/hako/$ID' ] && echo gone
-		rmdir '$m/hako'
-		umount '$m'"
-	rmdir "$m"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = 1048577 ]
-	[ "${lines[1]}" = "lo 5" ]
-	[ "${lines[2]}" = gone ]
+	start_container
+	[ "$(cat "$(cg net_cls)/net_cls.classid")" = 1048577 ]
+	grep -qx "lo 5" "$(cg net_prio)/net_prio.ifpriomap"
+	hako delete --force "$ID"
 	assert_no_leftovers "$ID"
 }
 

@@ -220,14 +220,14 @@ systemd)
 	;;
 systemd-hybrid)
 	systemd_cpio
-	vm_systemd systemd-hybrid systemd.unified_cgroup_hierarchy=0 >"$work/sdh.out"
+	vm_systemd systemd-hybrid "systemd.unified_cgroup_hierarchy=0 hako.vm=hybrid" >"$work/sdh.out"
 	;;
 all)
 	need_packages qemu-system-x86 linux-image-amd64 busybox-static cpio bats jq debootstrap
 	vm_v2 >"$work/v2.out" &
 	systemd_cpio
 	vm_systemd systemd >"$work/sd.out" &
-	vm_systemd systemd-hybrid systemd.unified_cgroup_hierarchy=0 >"$work/sdh.out"
+	vm_systemd systemd-hybrid "systemd.unified_cgroup_hierarchy=0 hako.vm=hybrid" >"$work/sdh.out"
 	wait
 	;;
 *)

@@ -51,6 +51,9 @@ int hako_cgroup_v1_prepare (hako_st_cgroup *cg, const char *rel, bool rootless, 
 int hako_cgroup_v1_apply (const hako_st_cgroup *cg, const hako_spec_linux_resources *r, unsigned sections,
                           unsigned *missing, hako_error_t **err);
 const char *hako_cgroup_v1_dir (const hako_st_cgroup *cg, const char *controller);
+/* Create again the directories of CG->paths that are missing (systemd
+   removes those of the controllers it does not enable for a unit).  */
+int hako_cgroup_v1_ensure (const hako_st_cgroup *cg, hako_error_t **err);
 /* Whether this host mounts a v1 hierarchy with CONTROLLER.  */
 bool hako_cgroup_v1_has (const char *controller);
 

@@ -501,6 +501,10 @@ hako_cgroup_systemd_enter (const hako_st_cgroup *cg, pid_t pid, hako_error_t **e
   if (pending.path == NULL || strcmp (pending.path, cg->path) != 0)
     return 0;
   int rc = start_scope (cg, pid, err);
+  /* v1: systemd trims the unit's directories in the hierarchies of the
+     controllers it did not enable for it; the container has them all. */
+  if (rc == 0 && cg->paths)
+    rc = hako_cgroup_v1_ensure (cg, err);
   if (rc == 0 && pending.resources)
     rc = hako_cgroup_apply_fs (cg, pending.resources, err);
   free (pending.path);

@@ -181,6 +181,26 @@ hako_cgroup_v1_prepare (hako_st_cgroup *cg, const char *rel, bool rootless, bool
   return 0;
 }
 
+int
+hako_cgroup_v1_ensure (const hako_st_cgroup *cg, hako_error_t **err)
+{
+  size_t rl = strlen (cg->path);
+  for (size_t i = 0; cg->paths && i < cg->paths->len; i++)
+    {
+      const char *dir = cg->paths->values[i];
+      size_t dl = strlen (dir);
+      if (dl <= rl || strcmp (dir + dl - rl, cg->path) != 0)
+        continue;
+      cleanup_free char *mount = hako_xstrndup (dir, dl - rl);
+      bool made = false;
+      if (hako_cgroup_mkdir (mount, cg->path, &made, err) < 0)
+        return -1;
+      if (made && name_has (cg->paths->keys[i], "cpuset") && init_cpuset (dir, mount, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
 /* ---------------------------------------------------------------- memory */
 
 static int
