@@ -3,7 +3,8 @@
 # The whole story: hako creates each container's network namespace and
 # runs `hako-net hook` as its createRuntime hook (ADD) and poststop hook
 # (DEL), as hako-pull writes them into bundles.  Two busybox httpd
-# containers publish host ports to the same container port.
+# containers publish host ports to the same container port: bundles
+# written here, then bundles hako-pull makes from an image.
 
 load helpers
 load net-helpers
@@ -38,15 +39,11 @@ pid_of() {
 	hako state "$1" | jq -r .pid
 }
 
-@test "net-hako: two containers publishing 50001 and 50002 to port 80 answer on 127.0.0.1, reach each other and the gateway" {
-	for p in 50001 50002; do
-		! ss -ltn "sport = :$p" | grep -q LISTEN || skip "host port $p is in use"
-		! nft list ruleset 2>/dev/null | grep -q "tcp \. $p :" || skip "host port $p is published already"
-	done
-	web_bundle one 50001 "hello from one"
-	web_bundle two 50002 "hello from two"
-	hako create -b "$BUNDLE_one" "$ID-one" </dev/null >/dev/null
-	hako create -b "$BUNDLE_two" "$ID-two" </dev/null >/dev/null
+# The two servers answer on 127.0.0.1:50001 and :50002 (TEXT1, TEXT2),
+# reach each other and the gateway; stopped and deleted, they leave
+# nothing.
+check_story() {
+	local pid1 pid2 a1 a2
 	hako start "$ID-one"
 	hako start "$ID-two"
 	pid1="$(pid_of "$ID-one")" pid2="$(pid_of "$ID-two")"
@@ -56,8 +53,8 @@ pid_of() {
 
 	wait_for bash -c "wget -q -t 1 -T 2 -O /dev/null http://127.0.0.1:50001/"
 	wait_for bash -c "wget -q -t 1 -T 2 -O /dev/null http://127.0.0.1:50002/"
-	[ "$(fetch http://127.0.0.1:50001/)" = "hello from one" ]
-	[ "$(fetch http://127.0.0.1:50002/)" = "hello from two" ]
+	[ "$(fetch http://127.0.0.1:50001/)" = "$1" ]
+	[ "$(fetch http://127.0.0.1:50002/)" = "$2" ]
 	nsenter --net="/proc/$pid1/ns/net" "$BUSYBOX" ping -c 1 -W 2 "$a2"
 	nsenter --net="/proc/$pid2/ns/net" "$BUSYBOX" ping -c 1 -W 2 "$a1"
 	nsenter --net="/proc/$pid1/ns/net" "$BUSYBOX" ping -c 1 -W 2 "$NET_PREFIX.1"
@@ -72,6 +69,39 @@ pid_of() {
 	hako delete "$ID-two"
 	! fetch http://127.0.0.1:50001/
 	net_assert_clean
+}
+
+ports_free() {
+	local p
+	for p in 50001 50002; do
+		! ss -ltn "sport = :$p" | grep -q LISTEN || return 1
+		! nft list ruleset 2>/dev/null | grep -q "tcp \. $p :" || return 1
+	done
+}
+
+@test "net-hako: two containers publishing 50001 and 50002 to port 80 answer on 127.0.0.1, reach each other and the gateway" {
+	ports_free || skip "host port 50001 or 50002 is in use"
+	web_bundle one 50001 "hello from one"
+	web_bundle two 50002 "hello from two"
+	hako create -b "$BUNDLE_one" "$ID-one" </dev/null >/dev/null
+	hako create -b "$BUNDLE_two" "$ID-two" </dev/null >/dev/null
+	check_story "hello from one" "hello from two"
+}
+
+@test "net-hako: the same with bundles hako-pull makes from an image with --net bridge --publish" {
+	[ -x "$HAKO_BUILDDIR/hako-pull" ] || skip "hako-pull not built"
+	ports_free || skip "host port 50001 or 50002 is in use"
+	local layout="$BATS_TEST_TMPDIR/layout" name port
+	BUSYBOX="$BUSYBOX" python3 "$TESTS_DIR/pull/mkimage.py" "$layout" busybox >/dev/null
+	for name in one two; do
+		port=50001
+		[ "$name" = two ] && port=50002
+		"$HAKO_BUILDDIR/hako-pull" --cache "$BATS_TEST_TMPDIR/cache" -q "oci:$layout:busybox" \
+			"$BATS_TEST_TMPDIR/bundle-$name" --hostname "$name" --net bridge --net-config "$NET_CONF" \
+			-p "$port:80" -- sh -c 'mkdir -p /www && echo "hello from $(hostname)" >/www/index.html && exec httpd -f -p 80 -h /www'
+		hako create -b "$BATS_TEST_TMPDIR/bundle-$name" "$ID-$name" </dev/null >/dev/null
+	done
+	check_story "hello from one" "hello from two"
 }
 
 @test "net-hako: a createRuntime hook that cannot attach the container fails create, leaving nothing" {
