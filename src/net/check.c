@@ -164,7 +164,7 @@ net_check (net_config_t *c, const net_request_t *req, hako_error_t **err)
     ret = check_addresses (c, req, &cont, cont_index, cont_slot, &store, addrs, &naddrs, err);
   if (ret == 0)
     ret = check_routes (c, &cont, err);
-  if (ret == 0 && c->nports && nft_check (c, addrs, naddrs, err) < 0)
+  if (ret == 0 && nft_needed (c) && nft_check (c, addrs, naddrs, err) < 0)
     ret = -CNI_ERR_CHECK;
   ipam_close (&store);
   nl_close (&cont);

@@ -431,6 +431,15 @@ net_config_load (const char *data, size_t len, const char *source, bool allow_li
           list->plugins_len = 0;
           free (c->conf->cni_version);
           c->conf->cni_version = TAKE_PTR (list->cni_version);
+          /* SPEC.md: the highest supported of cniVersion and cniVersions. */
+          for (size_t i = 0; i < list->cni_versions_len; i++)
+            if (net_version_supported (list->cni_versions[i])
+                && (c->conf->cni_version == NULL || ! net_version_supported (c->conf->cni_version)
+                    || net_version_cmp (list->cni_versions[i], c->conf->cni_version) > 0))
+              {
+                free (c->conf->cni_version);
+                c->conf->cni_version = hako_xstrdup (list->cni_versions[i]);
+              }
           free (c->conf->name);
           c->conf->name = TAKE_PTR (list->name);
         }

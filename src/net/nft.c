@@ -266,6 +266,13 @@ nft_drop_table (const char *network, hako_error_t **err)
 int
 nft_check (const net_config_t *c, const net_addr_t *addrs, size_t naddrs, hako_error_t **err)
 {
+  if (c->ip_masq)
+    {
+      cleanup_free char *cmd = hako_strdup_printf ("list chain " TABLE_FMT " postrouting\n", c->name), *out = NULL;
+      cleanup_error hako_error_t *e = NULL;
+      if (run (cmd, &out, &e) < 0 || strstr (out, "masquerade") == NULL)
+        return hako_error_set (err, 0, "nftables: the masquerade rules of table `hako-%s` are missing", c->name);
+    }
   for (size_t i = 0; i < c->nports; i++)
     for (size_t j = 0; j < naddrs; j++)
       {

@@ -27,7 +27,8 @@ int nft_del_ports (const char *network, const net_port_t *ports, size_t nports, 
                    hako_error_t **err);
 /* Delete the network's table, if there is one.  */
 int nft_drop_table (const char *network, hako_error_t **err);
-/* Check that each port of C is mapped to the container's address.  */
+/* Check that the masquerade rules are there (with ipMasq) and that each
+   port of C is mapped to the container's address.  */
 int nft_check (const net_config_t *c, const net_addr_t *addrs, size_t naddrs, hako_error_t **err);
 
 #endif

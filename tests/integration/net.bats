@@ -67,7 +67,12 @@ teardown() {
 	cni CHECK ctr-a "$ns" "$(with_prev "$result")"
 	[ "$status" -eq 0 ]
 
-	# CHECK notices what goes missing.
+	# CHECK notices what goes missing: the masquerade rules, an address.
+	nft delete table inet "hako-$NET_NAME"
+	cni CHECK ctr-a "$ns" "$(with_prev "$result")"
+	[ "$status" -ne 0 ]
+	[ "$(cni_code)" = 104 ]
+	[[ "$(echo "$output" | jq -r .msg)" == *"masquerade rules of table \`hako-$NET_NAME\` are missing"* ]]
 	ip -n "${ns#/run/netns/}" addr del "$addr" dev eth0
 	cni CHECK ctr-a "$ns" "$(with_prev "$result")"
 	[ "$status" -ne 0 ]
@@ -465,8 +470,10 @@ bad_config() {
 	[[ "$(nft list map inet "hako-$NET_NAME" ports4)" == *"tcp . $port"* ]]
 	serve "$ns" "from the hook"
 	[ "$(fetch "http://127.0.0.1:$port/")" = "from the hook" ]
-	# A configuration list works as well as a plugin configuration.
-	jq '{cniVersion, name, plugins: [del(.cniVersion, .name)]}' "$NET_CONF" >"$BATS_TEST_TMPDIR/list.json"
+	# A configuration list works as well as a plugin configuration; its
+	# version is the highest hako-net supports of cniVersion and cniVersions.
+	jq '{cniVersion: "0.2.0", cniVersions: ["0.2.0", "1.0.0", "7.0.0"], name, plugins: [del(.cniVersion, .name)]}' \
+		"$NET_CONF" >"$BATS_TEST_TMPDIR/list.json"
 	run "$HAKO_NET" hook --config "$BATS_TEST_TMPDIR/list.json" --publish "$port:80/tcp" \
 		<<<"${state/creating/stopped}"
 	[ "$status" -eq 0 ]
