@@ -39,7 +39,7 @@ usage (FILE *out)
            "Usage: hako-pull [options] IMAGE BUNDLE [-- ARGS...]\n"
            "       hako-pull images [--cache DIR] [--format table|json]\n"
            "       hako-pull rmi [--cache DIR] IMAGE...\n"
-           "       hako-pull prune [--cache DIR]\n\n"
+           "       hako-pull prune [--cache DIR] [-q]\n\n"
            "Fetch IMAGE and write BUNDLE/rootfs and BUNDLE/config.json for `hako run -b BUNDLE`.\n"
            "ARGS replace the image's Cmd.\n\n"
            "IMAGE: busybox, alpine:3.19, hashicorp/http-echo, localhost:5000/team/app:tag,\n"
@@ -128,6 +128,8 @@ cmd_admin (const char *cmd, int argc, char **argv)
   bool is_images = strcmp (cmd, "images") == 0;
   if (! is_images && strcmp (format, "table") != 0)
     return bad_usage ("--format is an option of `images` only");
+  if (quiet && strcmp (cmd, "prune") != 0)
+    return bad_usage ("--quiet is an option of `prune` only");
   if (strcmp (format, "table") != 0 && strcmp (format, "json") != 0)
     return bad_usage ("--format `%s`: expected table or json", format);
   if (strcmp (cmd, "rmi") == 0 && optind >= argc)

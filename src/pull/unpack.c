@@ -14,7 +14,10 @@
    resolution is done by a walk of our own (resolve_walk).
 
    The blob is hashed while libarchive reads it; a digest or size that
-   does not match fails the layer (and the caller removes the rootfs).  */
+   does not match fails the layer (and the caller removes the rootfs).  A
+   layer still downloading is read from its staged file as it grows
+   (pull_stream_t): at the end of what is there, the reader waits for
+   more, the end of the download, or its failure.  */
 #include <config.h>
 
 #include <archive.h>

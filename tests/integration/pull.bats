@@ -434,6 +434,12 @@ teardown() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == "removed 2 blobs"* ]]
 	[ "$(cache_blobs)" -eq 3 ]
+	echo junk >"$CACHE/staging/blob-dead02"
+	run "$HAKO_PULL" prune -q --cache "$CACHE"
+	[ "$status" -eq 0 ] && [ -z "$output" ] && [ -z "$(ls -A "$CACHE/staging")" ]
+	run "$HAKO_PULL" images -q --cache "$CACHE"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--quiet is an option of \`prune\` only"* ]]
 	local short
 	short="$("$HAKO_PULL" images --cache "$CACHE" --format json | jq -r '.[0].digest[7:19]')"
 	"$HAKO_PULL" rmi --cache "$CACHE" "$short"

@@ -12,6 +12,13 @@ REG_PASS=s3cret-pw
 # auth), the images pushed to them.
 pull_setup_file() {
 	[ -x "$HAKO_PULL" ] || return 0
+	PULL_MISSING=""
+	local t
+	for t in docker-registry skopeo umoci htpasswd zstd openssl; do
+		command -v "$t" >/dev/null || PULL_MISSING="$PULL_MISSING $t"
+	done
+	export PULL_MISSING
+	[ -z "$PULL_MISSING" ] || return 0
 	export PULL_DIR="$BATS_FILE_TMPDIR"
 	export LAYOUT="$PULL_DIR/layout"
 	local k
@@ -45,6 +52,7 @@ push() {
 
 pull_setup() {
 	[ -x "$HAKO_PULL" ] || skip "hako-pull not built"
+	[ -z "${PULL_MISSING:-}" ] || skip "missing:$PULL_MISSING (contrib/setup.sh installs them)"
 	setup_hako
 	CACHE="$BATS_TEST_TMPDIR/cache"
 	B="$BATS_TEST_TMPDIR/bundle"

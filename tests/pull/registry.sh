@@ -35,6 +35,11 @@ start)
 		tport="$(free_port)"
 		python3 "$(dirname "$0")/token-server.py" "$dir" "$tport" "$4" >"$dir/token-server.log" 2>&1 &
 		echo $! >"$dir/token.pid"
+		for _ in $(seq 100); do
+			python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' \
+				"$tport" 2>/dev/null && break
+			sleep 0.1
+		done
 		auth="auth:
   token:
     realm: http://127.0.0.1:$tport/token
