@@ -34,8 +34,9 @@ if [ $# -eq 0 ]; then
 	done
 	if [ -x "$builddir/tests/fuzz/fuzz-config" ]; then
 		echo "== fuzz (bounded)"
-		# New inputs go to a work corpus in the build tree; the seed corpus
-		# in the source tree is only read.
+		# New inputs go to a work corpus in the build tree, fresh each time
+		# so that the run stays bounded; the seed corpus is only read.
+		rm -rf "$builddir/tests/fuzz/work"
 		mkdir -p "$builddir/tests/fuzz/work"
 		if "$builddir/tests/fuzz/fuzz-config" -max_total_time="${HAKO_FUZZ_SECONDS:-30}" \
 			-dict="$builddir/tests/fuzz/config.dict" -artifact_prefix="$log/fuzz-" \
