@@ -46,8 +46,7 @@ normalize_key (const char *key)
 }
 
 static int
-decode_entry (const char *file, const char *key, const hako_img_auth_entry *e, char **userpass,
-              hako_error_t **err)
+decode_entry (const char *file, const char *key, const hako_img_auth_entry *e, char **userpass, hako_error_t **err)
 {
   if (e->auth && e->auth[0])
     {

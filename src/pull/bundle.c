@@ -88,11 +88,24 @@ parse_memory (const char *s, int64_t *bytes, hako_error_t **err)
   if (*end && end[1] == '\0')
     switch (tolower ((unsigned char) *end))
       {
-      case 'b': mul = 1; end++; break;
-      case 'k': mul = 1ull << 10; end++; break;
-      case 'm': mul = 1ull << 20; end++; break;
-      case 'g': mul = 1ull << 30; end++; break;
-      default: break;
+      case 'b':
+        mul = 1;
+        end++;
+        break;
+      case 'k':
+        mul = 1ull << 10;
+        end++;
+        break;
+      case 'm':
+        mul = 1ull << 20;
+        end++;
+        break;
+      case 'g':
+        mul = 1ull << 30;
+        end++;
+        break;
+      default:
+        break;
       }
   if (! isdigit ((unsigned char) s[0]) || *end || errno || v == 0 || v > (unsigned long long) INT64_MAX / mul)
     return hako_error_set (err, 0, "--memory `%s`: expected a size such as 512m or 2g", s);
@@ -334,8 +347,8 @@ resolve_user (int rootfd, const char *spec, hako_spec_user *u, char **home, hako
       if (found < 0)
         return -1;
       if (! found)
-        return hako_error_set (err, 0, "image config: config.User `%s`: no user `%s` in the image's /etc/passwd",
-                               spec, s);
+        return hako_error_set (err, 0, "image config: config.User `%s`: no user `%s` in the image's /etc/passwd", spec,
+                               s);
       if (! numeric (pw[2], &v))
         return hako_error_set (err, 0, "/etc/passwd of the image: user `%s` has a bad uid `%s`", s, pw[2]);
       u->uid = (uint32_t) v;
@@ -571,8 +584,7 @@ set_process (hako_spec_config *c, int rootfd, const hako_img_image_config *ic, c
   if (cc && cc->working_dir && cc->working_dir[0])
     {
       free (p->cwd);
-      p->cwd = cc->working_dir[0] == '/' ? hako_xstrdup (cc->working_dir)
-                                         : hako_strdup_printf ("/%s", cc->working_dir);
+      p->cwd = cc->working_dir[0] == '/' ? hako_xstrdup (cc->working_dir) : hako_strdup_printf ("/%s", cc->working_dir);
     }
 
   cleanup_free char *home = NULL;
@@ -603,8 +615,7 @@ set_process (hako_spec_config *c, int rootfd, const hako_img_image_config *ic, c
 }
 
 int
-bundle_write_config (int bundlefd, int rootfd, const pull_image_t *img, const bundle_opts_t *b,
-                     hako_error_t **err)
+bundle_write_config (int bundlefd, int rootfd, const pull_image_t *img, const bundle_opts_t *b, hako_error_t **err)
 {
   hako_spec_config *c = hako_spec_default (geteuid () != 0, err);
   if (c == NULL)

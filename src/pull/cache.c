@@ -468,8 +468,8 @@ cache_list (pull_cache_t *c, bool json, FILE *out, hako_error_t **err)
         {
           char size[32];
           human_size (size, sizeof size, s.size);
-          fprintf (out, "%-40s %-16s %-19.19s %-10s %s\n", s.repository, s.tag[0] ? s.tag : "<none>", s.digest,
-                   size, s.created ? s.created : "-");
+          fprintf (out, "%-40s %-16s %-19.19s %-10s %s\n", s.repository, s.tag[0] ? s.tag : "<none>", s.digest, size,
+                   s.created ? s.created : "-");
         }
       free (s.repository);
       free (s.tag);

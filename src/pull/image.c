@@ -124,8 +124,8 @@ is_manifest_type (const char *mt)
 
 /* The one manifest of index IX for the wanted platform.  */
 static int
-select_platform (const hako_img_index *ix, const want_platform_t *w, const char *where,
-                 const hako_img_descriptor **out, hako_error_t **err)
+select_platform (const hako_img_index *ix, const want_platform_t *w, const char *where, const hako_img_descriptor **out,
+                 hako_error_t **err)
 {
   const hako_img_descriptor *best = NULL;
   for (size_t i = 0; i < ix->manifests_len; i++)
@@ -171,8 +171,7 @@ select_platform (const hako_img_index *ix, const want_platform_t *w, const char 
       n += (size_t) sprintf (avail + n, "%s%s", n ? ", " : "", t);
     }
   cleanup_free char *wt = platform_text (w->os, w->arch, w->variant);
-  return hako_error_set (err, 0, "%s: no image for platform %s (available: %s)", where, wt,
-                         n ? avail : "none");
+  return hako_error_set (err, 0, "%s: no image for platform %s (available: %s)", where, wt, n ? avail : "none");
 }
 
 /* ------------------------------------------------------------ sources */
@@ -190,8 +189,7 @@ layout_read (const char *layout, const char *digest, int64_t size, char **body, 
   if (pull_digest_check (digest, err) < 0)
     return -1;
   const char *colon = strchr (digest, ':');
-  cleanup_free char *path = hako_strdup_printf ("%s/blobs/%.*s/%s", layout, (int) (colon - digest), digest,
-                                                colon + 1);
+  cleanup_free char *path = hako_strdup_printf ("%s/blobs/%.*s/%s", layout, (int) (colon - digest), digest, colon + 1);
   if (size < 0 || (uint64_t) size > PULL_MAX_DOC)
     return hako_error_set (err, 0, "%s: size %lld too large for a document", path, (long long) size);
   cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -212,8 +210,7 @@ layout_read (const char *layout, const char *digest, int64_t size, char **body, 
 /* A document by descriptor: from the cache when it is there, else the
    source.  Always verified.  */
 static int
-get_doc (source_t *src, pull_cache_t *cache, const hako_img_descriptor *d, char **body, size_t *len,
-         hako_error_t **err)
+get_doc (source_t *src, pull_cache_t *cache, const hako_img_descriptor *d, char **body, size_t *len, hako_error_t **err)
 {
   if (pull_digest_check (d->digest, err) < 0)
     return -1;
@@ -269,8 +266,7 @@ detect_type (const char *content_type, const char *body, size_t len, hako_error_
   else if (v->config)
     r = MT_OCI_MANIFEST;
   else
-    hako_error_set (err, 0, "not an image manifest or index (media type %s)",
-                    content_type ? content_type : "unknown");
+    hako_error_set (err, 0, "not an image manifest or index (media type %s)", content_type ? content_type : "unknown");
   hako_img_versioned_free (v);
   return r;
 }
@@ -398,8 +394,7 @@ static int
 extract_archive (const char *file, char **dir, hako_error_t **err)
 {
   const char *tmpdir = getenv ("TMPDIR");
-  cleanup_free char *tmpl
-      = hako_strdup_printf ("%s/hako-pull-archive-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/var/tmp");
+  cleanup_free char *tmpl = hako_strdup_printf ("%s/hako-pull-archive-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/var/tmp");
   if (mkdtemp (tmpl) == NULL)
     return hako_error_sys (err, "mkdtemp `%s`", tmpl);
   *dir = hako_xstrdup (tmpl);
@@ -720,8 +715,7 @@ fetch_registry (const pull_ref_t *ref, const pull_opts_t *o, pull_cache_t *cache
 }
 
 int
-image_fetch (const pull_ref_t *ref, const pull_opts_t *o, pull_cache_t *cache, pull_image_t **out,
-             hako_error_t **err)
+image_fetch (const pull_ref_t *ref, const pull_opts_t *o, pull_cache_t *cache, pull_image_t **out, hako_error_t **err)
 {
   pull_image_t *img = hako_xcalloc (1, sizeof (*img));
   *out = img;
@@ -750,8 +744,7 @@ image_fetch (const pull_ref_t *ref, const pull_opts_t *o, pull_cache_t *cache, p
       {
         const char *mt = img->manifest->layers[i]->media_type;
         if (strstr (mt, "tar") == NULL || (strstr (mt, "+") && ! strstr (mt, "+gzip") && ! strstr (mt, "+zstd")))
-          return hako_error_set (err, 0, "layer %s: unsupported media type %s", img->manifest->layers[i]->digest,
-                                 mt);
+          return hako_error_set (err, 0, "layer %s: unsupported media type %s", img->manifest->layers[i]->digest, mt);
       }
   return ret;
 }
@@ -769,8 +762,7 @@ image_commit (const pull_ref_t *ref, pull_cache_t *cache, pull_image_t *img, hak
       img->staged[i] = NULL;
     }
   const hako_img_descriptor *md = img->manifest_desc;
-  if (cache_put_blob (cache, img->manifest->config->digest, img->config_json, (size_t) img->manifest->config->size,
-                      err)
+  if (cache_put_blob (cache, img->manifest->config->digest, img->config_json, (size_t) img->manifest->config->size, err)
           < 0
       || cache_put_blob (cache, md->digest, img->manifest_json, (size_t) md->size, err) < 0)
     return -1;

@@ -35,40 +35,39 @@ on_signal (int sig)
 static void
 usage (FILE *out)
 {
-  fprintf (out,
-           "Usage: hako-pull [options] IMAGE BUNDLE [-- ARGS...]\n"
-           "       hako-pull images [--cache DIR] [--format table|json]\n"
-           "       hako-pull rmi [--cache DIR] IMAGE...\n"
-           "       hako-pull prune [--cache DIR] [-q]\n\n"
-           "Fetch IMAGE and write BUNDLE/rootfs and BUNDLE/config.json for `hako run -b BUNDLE`.\n"
-           "ARGS replace the image's Cmd.\n\n"
-           "IMAGE: busybox, alpine:3.19, hashicorp/http-echo, localhost:5000/team/app:tag,\n"
-           "       NAME@sha256:DIGEST, docker://NAME, oci:DIR[:TAG], oci-archive:FILE[:TAG]\n\n"
-           "Image options:\n"
-           "  --cache DIR            blob cache (default " DEFAULT_CACHE ")\n"
-           "  --pull POLICY          missing (default: use the cache when it has the image),\n"
-           "                         always (ask the registry), never (cache only)\n"
-           "  --platform OS/ARCH[/VARIANT]  the image of an index to use (default: this host's)\n"
-           "  --creds USER:PASSWORD  registry credentials\n"
-           "  --authfile FILE        credentials file (default: $REGISTRY_AUTH_FILE, then\n"
-           "                         containers' auth.json, then ~/.docker/config.json)\n"
-           "  --tls-verify=BOOL      check the registry's certificate (default true); false also\n"
-           "                         allows plain HTTP (always allowed for localhost/127.0.0.1)\n"
-           "  -q, --quiet            no progress bars (they appear only on a terminal anyway)\n\n"
-           "Bundle options:\n"
-           "  --hostname NAME        the container's hostname\n"
-           "  -e, --env KEY=VALUE    set an environment variable (KEY alone: from this environment)\n"
-           "  --cpus N               CPU quota in CPUs (e.g. 1.5)\n"
-           "  -m, --memory SIZE      memory limit (e.g. 256m, 1g)\n"
-           "  --pids-limit N         maximum number of processes\n"
-           "  --read-only            read-only root file system\n"
-           "  -t, --tty              give the process a terminal\n"
-           "  --net MODE             none (default: own namespace with lo only), host, or bridge\n"
-           "                         (hako-net hooks; see hako-pull(1))\n"
-           "  -p, --publish HOST:CONTAINER[/tcp|udp]  publish a port (needs --net bridge)\n"
-           "  --net-config FILE      hako-net configuration (default /etc/hako/net.json)\n\n"
-           "  -h, --help             print this help\n"
-           "  -v, --version          print the version\n");
+  fprintf (out, "Usage: hako-pull [options] IMAGE BUNDLE [-- ARGS...]\n"
+                "       hako-pull images [--cache DIR] [--format table|json]\n"
+                "       hako-pull rmi [--cache DIR] IMAGE...\n"
+                "       hako-pull prune [--cache DIR] [-q]\n\n"
+                "Fetch IMAGE and write BUNDLE/rootfs and BUNDLE/config.json for `hako run -b BUNDLE`.\n"
+                "ARGS replace the image's Cmd.\n\n"
+                "IMAGE: busybox, alpine:3.19, hashicorp/http-echo, localhost:5000/team/app:tag,\n"
+                "       NAME@sha256:DIGEST, docker://NAME, oci:DIR[:TAG], oci-archive:FILE[:TAG]\n\n"
+                "Image options:\n"
+                "  --cache DIR            blob cache (default " DEFAULT_CACHE ")\n"
+                "  --pull POLICY          missing (default: use the cache when it has the image),\n"
+                "                         always (ask the registry), never (cache only)\n"
+                "  --platform OS/ARCH[/VARIANT]  the image of an index to use (default: this host's)\n"
+                "  --creds USER:PASSWORD  registry credentials\n"
+                "  --authfile FILE        credentials file (default: $REGISTRY_AUTH_FILE, then\n"
+                "                         containers' auth.json, then ~/.docker/config.json)\n"
+                "  --tls-verify=BOOL      check the registry's certificate (default true); false also\n"
+                "                         allows plain HTTP (always allowed for localhost/127.0.0.1)\n"
+                "  -q, --quiet            no progress bars (they appear only on a terminal anyway)\n\n"
+                "Bundle options:\n"
+                "  --hostname NAME        the container's hostname\n"
+                "  -e, --env KEY=VALUE    set an environment variable (KEY alone: from this environment)\n"
+                "  --cpus N               CPU quota in CPUs (e.g. 1.5)\n"
+                "  -m, --memory SIZE      memory limit (e.g. 256m, 1g)\n"
+                "  --pids-limit N         maximum number of processes\n"
+                "  --read-only            read-only root file system\n"
+                "  -t, --tty              give the process a terminal\n"
+                "  --net MODE             none (default: own namespace with lo only), host, or bridge\n"
+                "                         (hako-net hooks; see hako-pull(1))\n"
+                "  -p, --publish HOST:CONTAINER[/tcp|udp]  publish a port (needs --net bridge)\n"
+                "  --net-config FILE      hako-net configuration (default /etc/hako/net.json)\n\n"
+                "  -h, --help             print this help\n"
+                "  -v, --version          print the version\n");
 }
 
 static int
@@ -80,8 +79,7 @@ fail (hako_error_t *err)
   return 1;
 }
 
-static int __attribute__ ((format (printf, 1, 2)))
-bad_usage (const char *fmt, ...)
+static int __attribute__ ((format (printf, 1, 2))) bad_usage (const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
@@ -119,11 +117,20 @@ cmd_admin (const char *cmd, int argc, char **argv)
   while ((c = getopt_long (argc, argv, "+qh", longopts, NULL)) != -1)
     switch (c)
       {
-      case 'c': cache = optarg; break;
-      case 'f': format = optarg; break;
-      case 'q': quiet = true; break;
-      case 'h': usage (stdout); return 0;
-      default: return 2;
+      case 'c':
+        cache = optarg;
+        break;
+      case 'f':
+        format = optarg;
+        break;
+      case 'q':
+        quiet = true;
+        break;
+      case 'h':
+        usage (stdout);
+        return 0;
+      default:
+        return 2;
       }
   bool is_images = strcmp (cmd, "images") == 0;
   if (! is_images && strcmp (format, "table") != 0)
@@ -192,8 +199,8 @@ unpack_all (const pull_image_t *img, pull_cache_t *cache, int rootfd, bool progr
 {
   unpack_stats_t st = { 0 };
   for (size_t i = 0; i < img->manifest->layers_len; i++)
-    if (unpack_layer (rootfd, img->blob_paths[i], img->manifest->layers[i], &img->streams[img->stream_of[i]],
-                      progress, &st, err)
+    if (unpack_layer (rootfd, img->blob_paths[i], img->manifest->layers[i], &img->streams[img->stream_of[i]], progress,
+                      &st, err)
         < 0)
       {
         /* A damaged cached blob goes, so that the next pull fetches it.  */
@@ -272,8 +279,9 @@ do_pull (pull_job_t *j, hako_error_t **err)
   while (bl > 1 && bdir[bl - 1] == '/')
     bdir[--bl] = '\0';
   char *slash = strrchr (bdir, '/');
-  cleanup_free char *parent = slash ? (slash == bdir ? hako_xstrdup ("/") : hako_xstrndup (bdir, (size_t) (slash - bdir)))
-                                    : hako_xstrdup (".");
+  cleanup_free char *parent = slash
+                                  ? (slash == bdir ? hako_xstrdup ("/") : hako_xstrndup (bdir, (size_t) (slash - bdir)))
+                                  : hako_xstrdup (".");
   const char *base = slash ? slash + 1 : bdir;
   cleanup_close int pfd = open (parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (pfd < 0)
@@ -404,9 +412,15 @@ cmd_pull (int argc, char **argv)
     {
       switch (c)
         {
-        case O_CACHE: j.o.cache_dir = optarg; break;
-        case O_CREDS: j.o.creds = optarg; break;
-        case O_AUTHFILE: j.o.auth_file = optarg; break;
+        case O_CACHE:
+          j.o.cache_dir = optarg;
+          break;
+        case O_CREDS:
+          j.o.creds = optarg;
+          break;
+        case O_AUTHFILE:
+          j.o.auth_file = optarg;
+          break;
         case O_TLS:
           if (optarg && parse_bool (optarg, &j.o.tls_verify) < 0)
             return bad_usage ("--tls-verify `%s`: expected true or false", optarg);
@@ -414,25 +428,43 @@ cmd_pull (int argc, char **argv)
             j.o.tls_verify = true;
           j.o.tls_verify_set = true;
           break;
-        case O_PLATFORM: j.o.platform = optarg; break;
+        case O_PLATFORM:
+          j.o.platform = optarg;
+          break;
         case O_PULL:
           if (strcmp (optarg, "missing") != 0 && strcmp (optarg, "always") != 0 && strcmp (optarg, "never") != 0)
             return bad_usage ("--pull `%s`: expected missing, always or never", optarg);
           j.o.policy = optarg;
           break;
-        case 'q': j.o.quiet = true; break;
-        case O_HOSTNAME: j.b.hostname = optarg; break;
+        case 'q':
+          j.o.quiet = true;
+          break;
+        case O_HOSTNAME:
+          j.b.hostname = optarg;
+          break;
         case 'e':
           env = hako_xrealloc (env, (n_env + 2) * sizeof (char *));
           env[n_env++] = hako_xstrdup (optarg);
           env[n_env] = NULL;
           break;
-        case O_CPUS: j.b.cpus = optarg; break;
-        case 'm': j.b.memory = optarg; break;
-        case O_PIDS: j.b.pids_limit = optarg; break;
-        case O_READONLY: j.b.read_only = true; break;
-        case 't': j.b.tty = true; break;
-        case O_NET: j.b.net = optarg; break;
+        case O_CPUS:
+          j.b.cpus = optarg;
+          break;
+        case 'm':
+          j.b.memory = optarg;
+          break;
+        case O_PIDS:
+          j.b.pids_limit = optarg;
+          break;
+        case O_READONLY:
+          j.b.read_only = true;
+          break;
+        case 't':
+          j.b.tty = true;
+          break;
+        case O_NET:
+          j.b.net = optarg;
+          break;
         case 'p':
           publish = hako_xrealloc (publish, (n_publish + 2) * sizeof (char *));
           publish[n_publish] = publish[n_publish + 1] = NULL;
@@ -440,10 +472,17 @@ cmd_pull (int argc, char **argv)
             return fail (err);
           n_publish++;
           break;
-        case O_NETCONF: j.b.net_config = optarg; break;
-        case 'h': usage (stdout); return 0;
-        case 'v': printf ("hako-pull version %s\ncommit: %s\n", PACKAGE_VERSION, HAKO_COMMIT); return 0;
-        default: return 2;
+        case O_NETCONF:
+          j.b.net_config = optarg;
+          break;
+        case 'h':
+          usage (stdout);
+          return 0;
+        case 'v':
+          printf ("hako-pull version %s\ncommit: %s\n", PACKAGE_VERSION, HAKO_COMMIT);
+          return 0;
+        default:
+          return 2;
         }
     }
   if (nopts - optind != 2)
@@ -473,8 +512,7 @@ main (int argc, char **argv)
   sigaction (SIGHUP, &sa, NULL);
   signal (SIGPIPE, SIG_IGN);
   umask (022);
-  if (argc >= 2
-      && (strcmp (argv[1], "images") == 0 || strcmp (argv[1], "rmi") == 0 || strcmp (argv[1], "prune") == 0))
+  if (argc >= 2 && (strcmp (argv[1], "images") == 0 || strcmp (argv[1], "rmi") == 0 || strcmp (argv[1], "prune") == 0))
     return cmd_admin (argv[1], argc - 1, argv + 1);
   int ret = cmd_pull (argc, argv);
   if (pull_interrupted && ret != 0)

@@ -132,14 +132,14 @@ double pull_now (void);
 typedef struct pull_opts
 {
   const char *cache_dir;
-  const char *creds;        /* user:password */
-  const char *auth_file;    /* --authfile */
-  bool tls_verify;          /* default true */
-  bool tls_verify_set;      /* --tls-verify given */
-  const char *platform;     /* os/arch[/variant]; NULL: the host's */
-  const char *policy;       /* missing (default), always, never */
+  const char *creds;     /* user:password */
+  const char *auth_file; /* --authfile */
+  bool tls_verify;       /* default true */
+  bool tls_verify_set;   /* --tls-verify given */
+  const char *platform;  /* os/arch[/variant]; NULL: the host's */
+  const char *policy;    /* missing (default), always, never */
   bool quiet;
-  bool progress;            /* stderr is a terminal and not quiet */
+  bool progress; /* stderr is a terminal and not quiet */
 } pull_opts_t;
 
 /* ---------------------------------------------------------------- auth */
@@ -183,8 +183,7 @@ int cache_stage_open (pull_cache_t *c, char **path, hako_error_t **err);
 /* Move a verified staged file to its place under blobs/.  */
 int cache_commit_blob (pull_cache_t *c, const char *staged, const char *digest, hako_error_t **err);
 /* Read a whole cached blob, verified against DIGEST.  */
-int cache_read_blob (pull_cache_t *c, const char *digest, int64_t size, char **body, size_t *len,
-                     hako_error_t **err);
+int cache_read_blob (pull_cache_t *c, const char *digest, int64_t size, char **body, size_t *len, hako_error_t **err);
 /* Write a small document into the cache as a blob (its digest given).  */
 int cache_put_blob (pull_cache_t *c, const char *digest, const char *data, size_t len, hako_error_t **err);
 /* Record NAME -> the manifest descriptor in the cache's index.json.  */
@@ -203,15 +202,15 @@ typedef struct pull_image
   hako_img_image_config *config;
   char *config_json;   /* as stored, for the cache */
   char *manifest_json; /* the platform's manifest as fetched */
-  char **blob_paths; /* one per layer, readable (cache, staging or layout) */
-  char **staged;     /* blobs downloaded by this pull, to commit */
+  char **blob_paths;   /* one per layer, readable (cache, staging or layout) */
+  char **staged;       /* blobs downloaded by this pull, to commit */
   char **staged_digests;
   size_t n_staged;
-  char *layout_tmp;  /* oci-archive: the extracted layout, removed at the end */
+  char *layout_tmp; /* oci-archive: the extracted layout, removed at the end */
   /* Downloads still to do (image_download), one stream per layer.  */
   registry_t *reg;
-  size_t *pending;   /* layer indexes */
-  int *pending_fds;  /* their staged files */
+  size_t *pending;  /* layer indexes */
+  int *pending_fds; /* their staged files */
   size_t n_pending;
   pull_stream_t *streams;
   size_t *stream_of; /* layer -> its stream (a repeated layer shares one) */
@@ -239,8 +238,8 @@ typedef struct unpack_stats
 
 /* Apply one layer (a tar, maybe compressed) to the rootfs ROOTFD, verifying
    the blob's digest and size while reading it.  */
-int unpack_layer (int rootfd, const char *blob_path, const hako_img_descriptor *d, pull_stream_t *stream,
-                  bool progress, unpack_stats_t *stats, hako_error_t **err);
+int unpack_layer (int rootfd, const char *blob_path, const hako_img_descriptor *d, pull_stream_t *stream, bool progress,
+                  unpack_stats_t *stats, hako_error_t **err);
 /* Remove NAME under DIRFD recursively, never following symlinks.  */
 int pull_remove_tree_at (int dirfd, const char *name, hako_error_t **err);
 /* Open PATH (relative) inside the root ROOTFD as openat2 RESOLVE_IN_ROOT would.  */
@@ -257,16 +256,16 @@ typedef struct bundle_opts
   char *const *args; /* after --: replace Cmd */
   size_t n_args;
   const char *hostname;
-  char **env;        /* --env K=V */
+  char **env; /* --env K=V */
   size_t n_env;
   const char *cpus;
   const char *memory;
   const char *pids_limit;
   bool read_only;
   bool tty;
-  const char *net;   /* none (default), host, bridge */
+  const char *net; /* none (default), host, bridge */
   const char *net_config;
-  char **publish;    /* normalized H:C/proto */
+  char **publish; /* normalized H:C/proto */
   size_t n_publish;
 } bundle_opts_t;
 
@@ -274,7 +273,6 @@ typedef struct bundle_opts
 int bundle_parse_publish (const char *text, char **out, hako_error_t **err);
 int bundle_check_opts (const bundle_opts_t *b, hako_error_t **err);
 /* Write DIR/config.json for the image whose rootfs is DIR/rootfs (ROOTFD).  */
-int bundle_write_config (int bundlefd, int rootfd, const pull_image_t *img, const bundle_opts_t *b,
-                         hako_error_t **err);
+int bundle_write_config (int bundlefd, int rootfd, const pull_image_t *img, const bundle_opts_t *b, hako_error_t **err);
 
 #endif

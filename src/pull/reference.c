@@ -53,8 +53,8 @@ valid_component (const char *s, size_t n)
       while (j < n && ! is_alnum_lower (s[j]))
         j++;
       size_t len = j - i;
-      bool ok = (len == 1 && (s[i] == '.' || s[i] == '_' || s[i] == '-'))
-                || (len == 2 && s[i] == '_' && s[i + 1] == '_');
+      bool ok
+          = (len == 1 && (s[i] == '.' || s[i] == '_' || s[i] == '-')) || (len == 2 && s[i] == '_' && s[i + 1] == '_');
       if (! ok)
         {
           ok = true;
@@ -194,9 +194,9 @@ parse_docker (const char *text, pull_ref_t *r, hako_error_t **err)
     }
   char *name = s;
   char *slash = strchr (s, '/');
-  if (slash && (memchr (s, '.', (size_t) (slash - s)) || memchr (s, ':', (size_t) (slash - s))
-                || (slash - s == 9 && strncmp (s, "localhost", 9) == 0)
-                || (slash - s > 0 && s[0] == '[')))
+  if (slash
+      && (memchr (s, '.', (size_t) (slash - s)) || memchr (s, ':', (size_t) (slash - s))
+          || (slash - s == 9 && strncmp (s, "localhost", 9) == 0) || (slash - s > 0 && s[0] == '[')))
     {
       *slash = '\0';
       if (! valid_domain (s))

@@ -17,8 +17,7 @@
 #include "cleanup.h"
 #include "pull.h"
 
-#define ACCEPT_MANIFESTS                                                                           \
-  "Accept: " MT_OCI_INDEX ", " MT_OCI_MANIFEST ", " MT_DOCKER_LIST ", " MT_DOCKER_MANIFEST
+#define ACCEPT_MANIFESTS "Accept: " MT_OCI_INDEX ", " MT_OCI_MANIFEST ", " MT_DOCKER_LIST ", " MT_DOCKER_MANIFEST
 
 struct registry
 {
@@ -167,8 +166,7 @@ on_progress (void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultota
 /* One GET.  Returns 0 when a response came (whatever its status), -1 when
    none did (connection, TLS, interrupted, too large).  */
 static int
-do_get (registry_t *r, const char *url, const char *accept, bool use_auth, struct response *s,
-        hako_error_t **err)
+do_get (registry_t *r, const char *url, const char *accept, bool use_auth, struct response *s, hako_error_t **err)
 {
   struct curl_slist *hdrs = NULL;
   if (accept)
@@ -273,9 +271,8 @@ fetch_token (registry_t *r, const char *challenge, hako_error_t **err)
   cleanup_free char *scope = hako_strdup_printf ("repository:%s:pull", r->ref->repository);
   char *esc_scope = curl_easy_escape (r->curl, scope, 0);
   char *esc_service = service ? curl_easy_escape (r->curl, service, 0) : NULL;
-  cleanup_free char *url = hako_strdup_printf ("%s%sscope=%s%s%s", realm, strchr (realm, '?') ? "&" : "?",
-                                               esc_scope, esc_service ? "&service=" : "",
-                                               esc_service ? esc_service : "");
+  cleanup_free char *url = hako_strdup_printf ("%s%sscope=%s%s%s", realm, strchr (realm, '?') ? "&" : "?", esc_scope,
+                                               esc_service ? "&service=" : "", esc_service ? esc_service : "");
   curl_free (esc_scope);
   curl_free (esc_service);
 
@@ -523,8 +520,7 @@ registry_open (const pull_ref_t *ref, const pull_opts_t *o, registry_t **out, ha
         }
     }
   else if (s.status != 200)
-    ret = hako_error_set (err, 0, "%s does not look like a registry: GET /v2/ answered %ld", ref->domain,
-                          s.status);
+    ret = hako_error_set (err, 0, "%s does not look like a registry: GET /v2/ answered %ld", ref->domain, s.status);
   response_reset (&s);
   return ret;
 }

@@ -130,8 +130,8 @@ pull_open_in_root (int rootfd, const char *path, int flags, hako_error_t **err)
     openat2_state = getenv ("HAKO_PULL_NO_OPENAT2") ? -1 : 1;
   if (openat2_state > 0)
     {
-      struct open_how how = { .flags = (uint64_t) (flags | O_CLOEXEC),
-                              .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+      struct open_how how
+          = { .flags = (uint64_t) (flags | O_CLOEXEC), .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
       int fd = (int) syscall (SYS_openat2, rootfd, path, &how, sizeof how);
       if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
         return fd < 0 ? hako_error_sys (err, "open `%s` in the rootfs", path) : fd;
@@ -440,8 +440,8 @@ opaque_dir (unpacker_t *u, int dfd, const char *dirpath, hako_error_t **err)
     {
       if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
         continue;
-      cleanup_free char *child = dirpath[0] ? hako_strdup_printf ("%s/%s", dirpath, de->d_name)
-                                            : hako_xstrdup (de->d_name);
+      cleanup_free char *child
+          = dirpath[0] ? hako_strdup_printf ("%s/%s", dirpath, de->d_name) : hako_xstrdup (de->d_name);
       if (! pathset_has (&u->seen, child))
         {
           ret = pull_remove_tree_at (dirfd (d), de->d_name, err);
@@ -517,8 +517,8 @@ apply_xattrs (unpacker_t *u, struct archive_entry *e, int fd, int pfd, const cha
       if (errno == ENOTSUP || (errno == EPERM && ! u->root))
         {
           if (! u->xattr_warned)
-            fprintf (stderr, "hako-pull: warning: layer %s: xattr %s on `%s` not kept: %s\n", u->layer, name,
-                     path, strerror (errno));
+            fprintf (stderr, "hako-pull: warning: layer %s: xattr %s on `%s` not kept: %s\n", u->layer, name, path,
+                     strerror (errno));
           u->xattr_warned = true;
           continue;
         }
@@ -545,8 +545,8 @@ entry_times (struct archive_entry *e, struct timespec ts[2])
    file capabilities, so it comes first.  FD is the object (or -1 for a
    symlink or device, reached through PFD/BASE without following).  */
 static int
-apply_meta (unpacker_t *u, struct archive_entry *e, int fd, int pfd, const char *base, const char *path,
-            bool is_link, bool defer_times, hako_error_t **err)
+apply_meta (unpacker_t *u, struct archive_entry *e, int fd, int pfd, const char *base, const char *path, bool is_link,
+            bool defer_times, hako_error_t **err)
 {
   uid_t uid = (uid_t) archive_entry_uid (e);
   gid_t gid = (gid_t) archive_entry_gid (e);
@@ -622,8 +622,7 @@ write_data (unpacker_t *u, struct archive *a, struct archive_entry *e, int fd, c
 }
 
 static int
-make_hardlink (unpacker_t *u, const char *target_raw, int pfd, const char *base, const char *path,
-               hako_error_t **err)
+make_hardlink (unpacker_t *u, const char *target_raw, int pfd, const char *base, const char *path, hako_error_t **err)
 {
   cleanup_free char *target = NULL;
   if (clean_path (u, target_raw, &target, err) < 0)
@@ -650,8 +649,8 @@ make_hardlink (unpacker_t *u, const char *target_raw, int pfd, const char *base,
    are directories (merged) or it is a hard link to itself.  *PFD may be
    reopened.  Returns 1 when the entry needs nothing more.  */
 static int
-make_room (unpacker_t *u, const char *parent, const char *base, const char *path, mode_t type,
-           const char *hardlink, int *pfd, bool *exists, hako_error_t **err)
+make_room (unpacker_t *u, const char *parent, const char *base, const char *path, mode_t type, const char *hardlink,
+           int *pfd, bool *exists, hako_error_t **err)
 {
   struct stat st;
   *exists = fstatat (*pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
@@ -877,7 +876,7 @@ reader_next (blob_reader_t *r)
 static const char *
 reader_error (int e)
 {
-  return e == EFBIG ? "the blob is larger than its descriptor says"
+  return e == EFBIG       ? "the blob is larger than its descriptor says"
          : e == ECANCELED ? "stopped (the download failed)"
          : e == EINTR     ? "interrupted"
                           : "read blob";
@@ -989,8 +988,8 @@ unpack_layer (int rootfd, const char *blob_path, const hako_img_descriptor *d, p
           stats->blob_damaged = true;
           hako_error_free (*err);
           *err = NULL;
-          ret = hako_error_set (err, 0, "layer %s: %s: the blob has %lld bytes (of %lld) hashing to %s", d->digest,
-                                why, (long long) r.total, (long long) d->size, got);
+          ret = hako_error_set (err, 0, "layer %s: %s: the blob has %lld bytes (of %lld) hashing to %s", d->digest, why,
+                                (long long) r.total, (long long) d->size, got);
         }
     }
   pull_hasher_free (r.hasher);
