@@ -136,9 +136,16 @@ ensure_bridge (struct add_state *s, hako_error_t **err)
     {
       uint8_t mac[6];
       random_mac (mac);
-      if (nl_bridge_create (&s->host, c->bridge, mac, c->mtu, err) < 0)
+      if (nl_bridge_create (&s->host, c->bridge, mac, c->mtu, err) == 0)
+        s->bridge_created = true;
+      else if ((*err)->status == EEXIST)
+        {
+          /* Made meanwhile for another network (under another lock).  */
+          hako_error_free (*err);
+          *err = NULL;
+        }
+      else
         return -CNI_ERR_LINK;
-      s->bridge_created = true;
       if (nl_link_get (&s->host, c->bridge, &s->bridge, err) != 1)
         {
           if (*err == NULL)
@@ -146,13 +153,13 @@ ensure_bridge (struct add_state *s, hako_error_t **err)
           return -CNI_ERR_LINK;
         }
     }
-  else if (strcmp (s->bridge.kind, "bridge") != 0)
+  if (strcmp (s->bridge.kind, "bridge") != 0)
     {
       hako_error_set (err, 0, "`%s` exists and is not a bridge (it is a %s)", c->bridge,
                       s->bridge.kind[0] ? s->bridge.kind : "device without a kind");
       return -CNI_ERR_LINK;
     }
-  else if (! (s->bridge.flags & IFF_UP) && nl_link_up (&s->host, s->bridge.index, err) < 0)
+  if (! (s->bridge.flags & IFF_UP) && nl_link_up (&s->host, s->bridge.index, err) < 0)
     return -CNI_ERR_LINK;
 
   if (c->is_gateway)

@@ -274,6 +274,18 @@ teardown() {
 	net_assert_clean
 }
 
+@test "net: a device of the bridge's name that is no bridge fails ADD, which undoes itself" {
+	ip link add "$NET_BRIDGE" type dummy
+	ns="$(net_ns a)"
+	cni ADD a "$ns"
+	[ "$status" -ne 0 ]
+	[ "$(cni_code)" = 100 ]
+	[[ "$(echo "$output" | jq -r .msg)" == *"\`$NET_BRIDGE\` exists and is not a bridge (it is a dummy)"* ]]
+	! ip -n "${ns#/run/netns/}" link show eth0 2>/dev/null
+	net_assert_clean
+	[[ "$(ip -d link show "$NET_BRIDGE")" == *dummy* ]]
+}
+
 @test "net: a port published twice fails the second ADD, which undoes itself" {
 	net_conf ".runtimeConfig.portMappings = [{hostPort: $(net_port 5), containerPort: 80}]" >"$NET_CONF"
 	ns1="$(net_ns a)" ns2="$(net_ns b)"
