@@ -275,15 +275,15 @@ teardown() {
 }
 
 @test "net: a device of the bridge's name that is no bridge fails ADD, which undoes itself" {
-	ip link add "$NET_BRIDGE" type dummy
+	ip link add "$NET_BRIDGE" type veth peer name "${NET_BRIDGE}p"
 	ns="$(net_ns a)"
 	cni ADD a "$ns"
 	[ "$status" -ne 0 ]
 	[ "$(cni_code)" = 100 ]
-	[[ "$(echo "$output" | jq -r .msg)" == *"\`$NET_BRIDGE\` exists and is not a bridge (it is a dummy)"* ]]
+	[[ "$(echo "$output" | jq -r .msg)" == *"\`$NET_BRIDGE\` exists and is not a bridge (it is a veth)"* ]]
 	! ip -n "${ns#/run/netns/}" link show eth0 2>/dev/null
 	net_assert_clean
-	[[ "$(ip -d link show "$NET_BRIDGE")" == *dummy* ]]
+	[[ "$(ip -d link show "$NET_BRIDGE")" == *"veth"* ]]
 }
 
 @test "net: a port published twice fails the second ADD, which undoes itself" {
