@@ -141,7 +141,8 @@ teardown() {
 	hpull "$REG/test/busybox@$m" "$B"
 	[ -x "$B/rootfs/bin/busybox" ]
 	"$HAKO_PULL" images --cache "$CACHE" --format json | jq -e --arg m "$m" '.[0].digest == $m and .[0].tag == ""'
-	local wrong="sha256:$(printf '%064d' 0)"
+	local wrong
+	wrong="sha256:$(printf '%064d' 0)"
 	run hpull --pull always "$REG/test/busybox@$wrong" "$BATS_TEST_TMPDIR/b2"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"not found"* ]]
@@ -154,9 +155,10 @@ teardown() {
 	hpull "oci:$LAYOUT:multi" "$B"
 	same_as_umoci "$B/rootfs" multi-gz
 	tar -C "$LAYOUT" -cf "$BATS_TEST_TMPDIR/image.tar" .
-	hpull "oci-archive:$BATS_TEST_TMPDIR/image.tar:busybox" "$BATS_TEST_TMPDIR/arch"
+	mkdir "$BATS_TEST_TMPDIR/tmp"
+	TMPDIR="$BATS_TEST_TMPDIR/tmp" hpull "oci-archive:$BATS_TEST_TMPDIR/image.tar:busybox" "$BATS_TEST_TMPDIR/arch"
 	same_as_umoci "$BATS_TEST_TMPDIR/arch/rootfs" busybox
-	! ls /var/tmp | grep -q hako-pull-archive- || fail "extracted archive left in /var/tmp"
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/tmp")" ] || fail "extracted archive left in \$TMPDIR"
 	# Local images are read in place, not cached.
 	[ "$(cache_blobs)" -eq 0 ]
 	run hpull "oci:$LAYOUT" "$BATS_TEST_TMPDIR/x"

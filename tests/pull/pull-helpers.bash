@@ -56,7 +56,8 @@ pull_setup() {
 	setup_hako
 	CACHE="$BATS_TEST_TMPDIR/cache"
 	B="$BATS_TEST_TMPDIR/bundle"
-	BUNDLE="$B" # for assert_no_leftovers
+	# shellcheck disable=SC2034 # read by helpers.bash's assert_no_leftovers
+	BUNDLE="$B"
 }
 
 # hpull ARGS...: hako-pull with the test's cache.
@@ -93,9 +94,11 @@ cache_blobs() {
 nothing_left() {
 	local b="$1" want="$2"
 	[ ! -e "$b" ] || fail "bundle $b left behind"
-	local d
+	local d t
 	d="$(dirname "$b")"
-	! ls -a "$d" | grep -q "^\.$(basename "$b")\.hako-pull-" || fail "temporary bundle left in $d"
+	for t in "$d/.$(basename "$b").hako-pull-"*; do
+		[ ! -e "$t" ] || fail "temporary bundle $t left behind"
+	done
 	[ -z "$(ls -A "$CACHE/staging" 2>/dev/null)" ] || fail "staged blobs left in $CACHE/staging"
 	[ "$(cache_blobs)" -eq "$want" ] || fail "cache holds $(cache_blobs) blobs, expected $want"
 }
