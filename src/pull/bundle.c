@@ -617,10 +617,17 @@ set_process (hako_spec_config *c, int rootfd, const hako_img_image_config *ic, c
 int
 bundle_write_config (int bundlefd, int rootfd, const pull_image_t *img, const bundle_opts_t *b, hako_error_t **err)
 {
-  hako_spec_config *c = hako_spec_default (geteuid () != 0, err);
+  bool rootless = geteuid () != 0;
+  hako_spec_config *c = hako_spec_default (rootless, err);
   if (c == NULL)
     return -1;
   int ret = set_process (c, rootfd, img->config, b, err);
+  /* hako's rootless default maps only the caller, as root.  */
+  if (ret == 0 && rootless && (c->process->user->uid != 0 || c->process->user->gid != 0))
+    fprintf (stderr,
+             "hako-pull: warning: the image runs as %u:%u, which a rootless bundle maps only if you add "
+             "linux.uidMappings and gidMappings for it\n",
+             c->process->user->uid, c->process->user->gid);
   if (ret == 0)
     {
       /* Images expect a writable root, as docker and podman give them.  */

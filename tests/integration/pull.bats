@@ -616,3 +616,26 @@ teardown() {
 	hpull "oci:$lay:r" "$BATS_TEST_TMPDIR/local"
 	[ "$(tree_of "$BATS_TEST_TMPDIR/local/rootfs")" = "$(tree_of "$B/rootfs")" ]
 }
+
+@test "pull: without root: owners and device nodes are not kept, with warnings; a rootless config" {
+	# A world-readable copy of the layout and a directory nobody owns.
+	local d
+	d="$(mktemp -d /tmp/hako-pull-rootless.XXXXXX)"
+	chmod 755 "$d"
+	mkdir "$d/lay" "$d/w"
+	cp -r "$LAYOUT/." "$d/lay/"
+	chmod -R a+rX "$d/lay"
+	chown 65534:65534 "$d/w"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$d/w" \
+		"$HAKO_PULL" --cache "$d/w/cache" "oci:$d/lay:multi" "$d/w/b"
+	local owners ns
+	owners="$(stat -c %u:%g "$d/w/b/rootfs/etc/app/app.conf" 2>&1)"
+	ns="$(jq -c '[.linux.namespaces[].type | select(. == "user" or . == "network")], .linux.uidMappings[0].hostID' "$d/w/b/config.json" 2>&1)"
+	rm -rf "$d"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"warning: 1 device nodes not made (only root can make them)"* ]]
+	[[ "$output" == *"warning: the image runs as 1000:1000, which a rootless bundle maps only if"* ]]
+	[ "$owners" = 65534:65534 ]
+	[ "$ns" = '["user"]
+65534' ]
+}
