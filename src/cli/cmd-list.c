@@ -80,7 +80,7 @@ cmd_list (hako_context_t *ctx, int argc, char **argv)
           for (size_t i = 0; i < n; i++)
             {
               yajl_gen_map_open (g);
-              const char *kv[][2] = { { "ociVersion", "1.3.0" }, { "id", e[i].id } };
+              const char *kv[][2] = { { "ociVersion", e[i].oci_version }, { "id", e[i].id } };
               for (size_t k = 0; k < 2; k++)
                 {
                   hako_json_gen_key (g, kv[k][0]);

@@ -676,13 +676,12 @@ hako_container_kill (hako_context_t *ctx, const char *id, int sig, bool all, hak
   if (st == HAKO_STATUS_STOPPED || st == HAKO_STATUS_CREATING)
     rc = hako_error_set (err, ESRCH, "container not running");
   else if (all && rec->cgroup)
-    {
-      rc = hako_cgroup_kill (rec->cgroup, sig, err);
-      if (rc == 0 && st == HAKO_STATUS_PAUSED && sig == SIGKILL)
-        hako_cgroup_freeze (rec->cgroup, false, NULL);
-    }
+    rc = hako_cgroup_kill (rec->cgroup, sig, err);
   else
     rc = hako_signal_init (rec, sig, err);
+  /* A frozen process cannot die: thaw after SIGKILL, as runc does.  */
+  if (rc == 0 && st == HAKO_STATUS_PAUSED && sig == SIGKILL && rec->cgroup)
+    hako_cgroup_freeze (rec->cgroup, false, NULL);
   hako_st_record_free (rec);
   return rc;
 }

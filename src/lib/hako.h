@@ -66,6 +66,7 @@ struct hako_list_entry
   char *created;
   uid_t owner;
   char *annotations_json; /* NULL when there are none */
+  char *oci_version;      /* the config's, as recorded at create ("" if unknown) */
 };
 int hako_container_list (hako_context_t *ctx, struct hako_list_entry **entries, size_t *n,
                          hako_error_t **err);

@@ -100,6 +100,7 @@ hako_container_list (hako_context_t *ctx, struct hako_list_entry **entries, size
       if (rec)
         {
           en->pid = st == HAKO_STATUS_STOPPED ? 0 : (pid_t) rec->pid;
+          en->oci_version = hako_xstrdup (rec->oci_version);
           en->bundle = hako_xstrdup (rec->bundle);
           en->rootfs = hako_xstrdup (rec->rootfs ? rec->rootfs : "");
           en->created = hako_xstrdup (rec->created ? rec->created : "");
@@ -120,6 +121,7 @@ hako_container_list (hako_context_t *ctx, struct hako_list_entry **entries, size
       else
         {
           en->bundle = hako_xstrdup ("");
+          en->oci_version = hako_xstrdup ("");
           en->rootfs = hako_xstrdup ("");
           en->created = hako_xstrdup ("");
         }
@@ -140,6 +142,7 @@ hako_list_entries_free (struct hako_list_entry *e, size_t n)
       free (e[i].rootfs);
       free (e[i].created);
       free (e[i].annotations_json);
+      free (e[i].oci_version);
     }
   free (e);
 }

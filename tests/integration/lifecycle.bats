@@ -88,6 +88,42 @@ teardown() {
 	assert_no_leftovers "$ID"
 }
 
+parent_is_not_sh() {
+	local ppid
+	ppid="$(awk '/^PPid:/ {print $2}' "/proc/$1/status")"
+	[ "$(cat "/proc/$ppid/comm")" != sh ]
+}
+
+@test "run: hako is the subreaper of the container's orphans (no pid namespace); not with --no-subreaper" {
+	bind_out
+	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+	set_args sh -c '(probe sleep 100 & echo $! >/out/orphan); sleep 100'
+	local mode bg
+	for mode in subreaper no-subreaper; do
+		rm -f "$OUT/orphan"
+		if [ "$mode" = subreaper ]; then
+			"$HAKO" --root "$HAKO_ROOT" run -b "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 &
+		else
+			"$HAKO" --root "$HAKO_ROOT" run --no-subreaper -b "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 &
+		fi
+		bg=$!
+		wait_file "$OUT/orphan"
+		local orphan ppid
+		orphan="$(cat "$OUT/orphan")"
+		# once the subshell that started it is gone
+		wait_for parent_is_not_sh "$orphan"
+		ppid="$(awk '/^PPid:/ {print $2}' "/proc/$orphan/status")"
+		if [ "$mode" = subreaper ]; then
+			[ "$ppid" = "$bg" ] || fail "orphan's parent is $ppid, not hako ($bg)"
+		else
+			[ "$ppid" != "$bg" ] || fail "orphan adopted by hako with --no-subreaper"
+		fi
+		hako kill "$ID" KILL
+		wait "$bg" || true
+		assert_no_leftovers "$ID"
+	done
+}
+
 @test "run: a terminal without --detach needs no console socket; with --detach it does" {
 	update_config '.process.terminal = true'
 	run hako run -d -b "$BUNDLE" "$ID"
@@ -362,6 +398,20 @@ teardown() {
 	assert_no_leftovers "$ID"
 }
 
+@test "kill: SIGKILL to a paused container thaws it, so that it dies (as runc does)" {
+	set_args probe sleep 100
+	hako run -d -b "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1
+	hako pause "$ID"
+	[ "$(status_of "$ID")" = paused ]
+	# another signal stays pending while frozen
+	hako kill "$ID" USR1
+	[ "$(status_of "$ID")" = paused ]
+	hako kill "$ID" KILL
+	wait_status "$ID" stopped
+	hako delete "$ID"
+	assert_no_leftovers "$ID"
+}
+
 @test "list: table, json (runc's fields, owner filled) and -q; json null when empty" {
 	run hako list --format json
 	[ "$status" -eq 0 ]
@@ -371,7 +421,7 @@ teardown() {
 	[ "$(echo "$output" | head -n1 | tr -s ' ')" = "ID PID STATUS BUNDLE CREATED OWNER" ]
 	[ "$(echo "$output" | wc -l)" -eq 1 ]
 	set_args probe sleep 100
-	update_config '.annotations = {"k":"v"}'
+	update_config '.annotations = {"k":"v"} | .ociVersion = "1.2.0"'
 	hako create -b "$BUNDLE" "$ID-a" </dev/null >/dev/null 2>&1
 	hako run -d -b "$BUNDLE" "$ID-b" </dev/null >/dev/null 2>&1
 	run hako list
@@ -388,6 +438,9 @@ teardown() {
 	[ "$(echo "$a" | jq -r .status)" = created ]
 	[ "$(echo "$a" | jq .pid)" = "$(hako state "$ID-a" | jq .pid)" ]
 	[ "$(echo "$a" | jq -c .annotations)" = '{"k":"v"}' ]
+	# the config's ociVersion, as state shows it
+	[ "$(echo "$a" | jq -r .ociVersion)" = 1.2.0 ]
+	[ "$(hako state "$ID-a" | jq -r .ociVersion)" = 1.2.0 ]
 	run hako list -q
 	[ "$(echo "$output" | sort | tr '\n' ' ')" = "$ID-a $ID-b " ]
 	# -q wins over --format json, as in runc
