@@ -50,6 +50,7 @@ if [ $# -eq 0 ]; then
 	# The stress suite runs with its short sizes here; `make stress` runs
 	# the full sizes.
 	set -- "$srcdir"/tests/integration/*.bats "$srcdir"/tests/stress/*.bats
+	vm=1
 fi
 
 for f in "$@"; do
@@ -58,5 +59,12 @@ for f in "$@"; do
 	bats --tap "$f" >"$log/$name.tap" 2>&1
 	count_tap "$log/$name.tap"
 done
+# The cgroup tests in VMs (cgroup2 alone; systemd as PID 1) where QEMU is
+# or can be installed; HAKO_NO_VM=1 leaves them out.
+if [ "${vm:-0}" = 1 ] && [ -z "${HAKO_NO_VM:-}" ] && { command -v qemu-system-x86_64 >/dev/null || [ "$(id -u)" = 0 ]; }; then
+	echo "== vm"
+	"$srcdir/tests/vm/vm-test.sh" "$builddir" >"$log/vm.tap" 2>"$log/vm.log"
+	count_tap "$log/vm.tap"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
