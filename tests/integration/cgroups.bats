@@ -327,7 +327,8 @@ cpu_usage_us() {
 	for r in '{"memory":{"limit":67108864,"swap":1048576}}' '{"memory":{"limit":-5}}' '{"cpu":{"period":10}}' \
 		'{"cpu":{"quota":10000,"burst":20000}}' '{"cpu":{"cpus":"0-a"}}' '{"blockIO":{"weight":5}}' \
 		'{"blockIO":{"weightDevice":[{"major":8,"minor":0}]}}' '{"hugepageLimits":[{"pageSize":"3MB","limit":1}]}' \
-		'{"rdma":{"mlx5_0":{}}}' '{"unified":{"../x":"1"}}' '{"devices":[{"allow":true,"access":"rwx"}]}'; do
+		'{"rdma":{"mlx5_0":{}}}' '{"unified":{"../x":"1"}}' '{"devices":[{"allow":true,"access":"rwx"}]}' \
+		'{"network":{"priorities":[{"name":"eth0\nlo","priority":1}]}}'; do
 		update_config ".linux.resources = $r"
 		run hako run -b "$BUNDLE" "$ID"
 		[ "$status" -ne 0 ]

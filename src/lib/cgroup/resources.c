@@ -236,6 +236,12 @@ hako_cgroup_validate (const hako_spec_linux_resources *r, enum hako_cgroup_layou
     if (! hako_cgroup_hugepage_size_ok (r->hugepage_limits[i]->page_size))
       return hako_error_set (err, 0, "linux.resources.hugepageLimits[%zu].pageSize: `%s` is not a huge page size of this host",
                              i, r->hugepage_limits[i]->page_size);
+  for (size_t i = 0; r->network && i < r->network->priorities_len; i++)
+    {
+      const char *n = r->network->priorities[i]->name;
+      if (n[0] == '\0' || strlen (n) > 15 || strpbrk (n, " \t\n/"))
+        return hako_error_set (err, 0, "linux.resources.network.priorities[%zu].name: `%s` is not an interface name", i, n);
+    }
   if (r->network && (r->network->has_class_id || r->network->priorities_len))
     {
       if (v2)
