@@ -20,7 +20,7 @@ setup() {
 }
 
 teardown() {
-	teardown_hako
+	pull_teardown
 }
 
 @test "pull: busybox from a registry equals umoci's unpack and runs" {

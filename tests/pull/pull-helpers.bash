@@ -40,7 +40,21 @@ pull_teardown_file() {
 	[ -n "${PULL_DIR:-}" ] || return 0
 	"$PULL_HELPERS/registry.sh" stop "$PULL_DIR/reg"
 	"$PULL_HELPERS/registry.sh" stop "$PULL_DIR/rega"
-	[ ! -d "$PULL_DIR/regx" ] || "$PULL_HELPERS/registry.sh" stop "$PULL_DIR/regx"
+	pull_stop_extra
+}
+
+# Registries a test starts for itself (down, TLS, token) are stopped after
+# it, whether it passed or not.
+pull_stop_extra() {
+	local d
+	for d in regx regtls regtok; do
+		[ ! -f "$PULL_DIR/$d/pid" ] || "$PULL_HELPERS/registry.sh" stop "$PULL_DIR/$d"
+	done
+}
+
+pull_teardown() {
+	[ -z "${PULL_DIR:-}" ] || pull_stop_extra
+	teardown_hako
 }
 
 # push TAG DEST [skopeo options]: the layout's TAG to docker://DEST.

@@ -10,6 +10,13 @@
 set -eu
 cmd="$1"
 dir="$2"
+# The servers outlive this script: they must not hold the caller's
+# descriptors (bats waits for its output pipes to close).
+for fd in /proc/$$/fd/*; do
+	fd="${fd##*/}"
+	[ "$fd" -le 2 ] || eval "exec $fd>&-" 2>/dev/null || true
+done
+exec </dev/null
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
