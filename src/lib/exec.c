@@ -360,15 +360,38 @@ hako_container_exec (hako_context_t *ctx, const struct hako_exec_options *o, int
         }
       close (pair[1]);
     }
-  if (rc == 0 && c.late_pidns)
+  int master = -1;
+  while (rc == 0 && c.late_pidns)
+    {
+      /* The grandchild's pid; its pty may come first.  */
+      hako_sync_msg_t msg;
+      rc = hako_sync_recv (pair[0], &msg, err) != 0 ? -1 : 0;
+      if (rc < 0 || msg.type == SYNC_ERROR || msg.type == SYNC_EXEC_PID)
+        {
+          if (rc == 0 && msg.type == SYNC_ERROR)
+            rc = hako_error_set (err, 0, "%s", msg.data);
+          else if (rc < 0 && (err == NULL || *err == NULL))
+            rc = hako_error_set (err, 0, "exec: the child exited unexpectedly");
+          waitpid (pid, NULL, 0);
+          pid = rc == 0 ? (pid_t) atoi (msg.data) : -1;
+          hako_sync_msg_clear (&msg);
+          break;
+        }
+      if (msg.type == SYNC_CONSOLE)
+        master = TAKE_FD (msg.fd);
+      hako_sync_msg_clear (&msg);
+    }
+  /* A terminal hako relays: raw mode and the window size on the pty
+     before the process runs (it waits for GO).  */
+  if (rc == 0 && tty && c.console_fd < 0 && master < 0)
     {
       hako_sync_msg_t msg;
-      rc = hako_sync_expect (pair[0], SYNC_EXEC_PID, &msg, "exec", err);
-      waitpid (pid, NULL, 0);
-      pid = rc == 0 ? (pid_t) atoi (msg.data) : -1;
+      rc = hako_sync_expect (pair[0], SYNC_CONSOLE, &msg, "exec", err);
       if (rc == 0)
-        hako_sync_msg_clear (&msg);
+        master = TAKE_FD (msg.fd);
+      hako_sync_msg_clear (&msg);
     }
+  struct hako_relay *relay = rc == 0 && master >= 0 && ! o->detach ? hako_relay_new (master) : NULL;
   /* Into the container's cgroup (or the sub-cgroup asked for) before it
      can run anything: the child waits for GO.  execCPUAffinity.initial
      applies before the move.  */
@@ -380,7 +403,6 @@ hako_container_exec (hako_context_t *ctx, const struct hako_exec_options *o, int
     rc = hako_sync_send (pair[0], SYNC_GO, NULL, 0, -1, err);
   if (rc < 0 && pid > 0)
     child_error_instead (pair[0], err);
-  int master = -1;
   cleanup_free char *state = rc == 0 ? hako_state_json (rec, st, false) : NULL;
   while (rc == 0)
     {
@@ -428,7 +450,6 @@ hako_container_exec (hako_context_t *ctx, const struct hako_exec_options *o, int
   if (rc == 0 && ! o->detach)
     {
       cleanup_close int sigfd = signalfd (-1, &all, SFD_CLOEXEC);
-      struct hako_relay *relay = master >= 0 ? hako_relay_new (master) : NULL;
       for (;;)
         {
           bool got = false;
@@ -461,10 +482,10 @@ hako_container_exec (hako_context_t *ctx, const struct hako_exec_options *o, int
           else
             kill (pid, (int) si.ssi_signo);
         }
-      hako_relay_free (relay);
     }
   else if (rc == 0)
     *status = 0;
+  hako_relay_free (relay);
   if (master >= 0)
     close (master);
   sigprocmask (SIG_SETMASK, &old, NULL);

@@ -116,6 +116,10 @@ maps() {
 	[ "$(echo "$output" | sed -n 's/^pid=//p')" -gt 1 ]
 	run rhako exec "$ID" sh -c 'exit 9'
 	[ "$status" -eq 9 ]
+	# with a terminal hako relays, sized before the process runs
+	run rl /usr/bin/python3 "$TESTS_DIR/helpers/ptyrun.py" --size 21x61 -- "$HAKO" --root "$HAKO_ROOT" exec -t "$ID" sh -c 'stty size; exit 2'
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"21 61"* ]]
 	rhako exec -d --pid-file "$RL_DIR/epid" "$ID" probe sleep 100
 	[ "$(awk '/^Uid:/ {print $2}' "/proc/$(cat "$RL_DIR/epid")/status")" = "$((RL_SUB + 999))" ]
 	[ "$(rhako ps --format json "$ID" | jq length)" -ge 1 ]
