@@ -129,3 +129,11 @@ traversable() {
 		d="$(dirname "$d")"
 	done
 }
+
+# no_process_in ROOT: no process runs with ROOT as its root directory.
+no_process_in() {
+	local p
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/root" 2>/dev/null)" != "$1" ] || return 1
+	done
+}

@@ -158,6 +158,15 @@ parent_is_not_sh() {
 	assert_no_leftovers "$ID"
 }
 
+@test "create: a pid file that cannot be written fails create, and the container is undone" {
+	set_args probe sleep 100
+	run hako create -b "$BUNDLE" --pid-file "$BATS_TEST_TMPDIR/no/such/dir/pid" "$ID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"pid file"*"no/such/dir/pid"* ]]
+	assert_no_leftovers "$ID"
+	wait_for no_process_in "$BUNDLE/rootfs"
+}
+
 @test "create: a relative --pid-file is relative to the caller's directory, not the bundle" {
 	set_args probe sleep 100
 	mkdir "$BATS_TEST_TMPDIR/cwd"
@@ -416,6 +425,10 @@ parent_is_not_sh() {
 	run hako list --format json
 	[ "$status" -eq 0 ]
 	[ "$output" = null ]
+	# also for a root that does not exist (nothing is created for it)
+	run "$HAKO" --root "$BATS_TEST_TMPDIR/no-root" list --format json
+	[ "$output" = null ]
+	[ ! -e "$BATS_TEST_TMPDIR/no-root" ]
 	run hako list
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | head -n1 | tr -s ' ')" = "ID PID STATUS BUNDLE CREATED OWNER" ]
