@@ -154,27 +154,8 @@ exec_child_main (struct exec_child *c)
 {
   hako_error_t *err = NULL;
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-  /* A namespace the container's user namespace does not own (a network
-     namespace joined by path at create) takes the host's rights to join,
-     one it owns may take the user namespace's (rootless): every other one
-     is tried first, then the user namespace, then what was refused.  */
-  bool retry[HAKO_NS_COUNT] = { false };
-  for (int t = 0; t < HAKO_NS_COUNT; t++)
-    if (t != HAKO_NS_USER && t != HAKO_NS_PID && t != HAKO_NS_TIME && c->ns_fds[t] >= 0
-        && setns (c->ns_fds[t], hako_ns_table[t].flag) < 0)
-      {
-        if (errno != EPERM || c->ns_fds[HAKO_NS_USER] < 0)
-          {
-            hako_error_sys (&err, "join %s namespace", hako_ns_table[t].spec_name);
-            hako_sync_fail (c->sync_fd, err);
-          }
-        retry[t] = true;
-      }
-  if (c->ns_fds[HAKO_NS_USER] >= 0 && hako_ns_join (c->ns_fds[HAKO_NS_USER], HAKO_NS_USER, NULL, &err) < 0)
+  if (hako_ns_join_user_last (c->ns_fds, NULL, &err) < 0)
     hako_sync_fail (c->sync_fd, err);
-  for (int t = 0; t < HAKO_NS_COUNT; t++)
-    if (retry[t] && hako_ns_join (c->ns_fds[t], (enum hako_ns) t, NULL, &err) < 0)
-      hako_sync_fail (c->sync_fd, err);
   if (c->late_pidns)
     {
       /* Unprivileged: the pid and time namespaces take CAP_SYS_ADMIN in

@@ -119,12 +119,8 @@ late_namespaces (hako_init_t *init)
 {
   hako_error_t *err = NULL;
   hako_ns_plan_t *ns = &init->ns;
-  if (ns->join_fd[HAKO_NS_USER] >= 0 && hako_ns_join (ns->join_fd[HAKO_NS_USER], HAKO_NS_USER, ns->join_path[HAKO_NS_USER], &err) < 0)
+  if (hako_ns_join_user_last (ns->join_fd, ns->join_path, &err) < 0)
     fail (init, err);
-  for (int t = 0; t < HAKO_NS_COUNT; t++)
-    if (t != HAKO_NS_USER && t != HAKO_NS_PID && t != HAKO_NS_TIME && ns->join_fd[t] >= 0
-        && hako_ns_join (ns->join_fd[t], (enum hako_ns) t, ns->join_path[t], &err) < 0)
-      fail (init, err);
   if (ns->create[HAKO_NS_USER])
     {
       if (unshare (CLONE_NEWUSER) < 0)

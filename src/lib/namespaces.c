@@ -111,6 +111,27 @@ hako_ns_join (int fd, enum hako_ns ns, const char *what, hako_error_t **err)
 }
 
 int
+hako_ns_join_user_last (const int fds[HAKO_NS_COUNT], char *const paths[HAKO_NS_COUNT], hako_error_t **err)
+{
+  bool retry[HAKO_NS_COUNT] = { false };
+  for (int t = 0; t < HAKO_NS_COUNT; t++)
+    if (t != HAKO_NS_USER && t != HAKO_NS_PID && t != HAKO_NS_TIME && fds[t] >= 0
+        && setns (fds[t], hako_ns_table[t].flag) < 0)
+      {
+        if (errno != EPERM || fds[HAKO_NS_USER] < 0)
+          return hako_ns_join (fds[t], (enum hako_ns) t, paths ? paths[t] : NULL, err);
+        retry[t] = true;
+      }
+  if (fds[HAKO_NS_USER] >= 0
+      && hako_ns_join (fds[HAKO_NS_USER], HAKO_NS_USER, paths ? paths[HAKO_NS_USER] : NULL, err) < 0)
+    return -1;
+  for (int t = 0; t < HAKO_NS_COUNT; t++)
+    if (retry[t] && hako_ns_join (fds[t], (enum hako_ns) t, paths ? paths[t] : NULL, err) < 0)
+      return -1;
+  return 0;
+}
+
+int
 hako_ns_open_of_pid (pid_t pid, int fds[HAKO_NS_COUNT], hako_error_t **err)
 {
   for (int i = 0; i < HAKO_NS_COUNT; i++)

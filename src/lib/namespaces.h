@@ -46,6 +46,12 @@ int hako_ns_plan_flags (const hako_ns_plan_t *plan);
 
 /* setns into FD (a namespace of type NS).  */
 int hako_ns_join (int fd, enum hako_ns ns, const char *what, hako_error_t **err);
+/* Join every namespace in FDS (-1: none) but pid and time, which apply to
+   children.  One the user namespace does not own (a netns given by path)
+   takes the host's rights, one it owns may take the user namespace's
+   (rootless): the others are tried first, then the user namespace, then
+   what was refused before it.  PATHS (or NULL) name them in errors.  */
+int hako_ns_join_user_last (const int fds[HAKO_NS_COUNT], char *const paths[HAKO_NS_COUNT], hako_error_t **err);
 /* Open /proc/<pid>/ns/<name> of each type for exec; skip those that are the
    same as ours.  */
 int hako_ns_open_of_pid (pid_t pid, int fds[HAKO_NS_COUNT], hako_error_t **err);

@@ -141,6 +141,29 @@ with_userns() {
 	nsenter --net="$netns" true
 }
 
+@test "namespaces: a joined user namespace with a network namespace it does not own (joined first, with the host's rights)" {
+	with_userns
+	sys_bind
+	update_config '.mounts |= map(select(.type != "mqueue"))'
+	hako run -d -b "$BUNDLE" --pid-file "$BATS_TEST_TMPDIR/pid1" "$ID-1" </dev/null >/dev/null 2>&1
+	local p1 netns="$BATS_TEST_TMPDIR/ns-net"
+	p1="$(cat "$BATS_TEST_TMPDIR/pid1")"
+	new_netns "$netns"
+	update_config 'del(.linux.uidMappings, .linux.gidMappings) | .linux.namespaces |= map(if .type == "user" then .path = "/proc/'"$p1"'/ns/user" elif .type == "network" then .path = "'"$netns"'" else . end)'
+	hako run -d -b "$BUNDLE" --pid-file "$BATS_TEST_TMPDIR/pid2" "$ID-2" </dev/null >/dev/null 2>&1
+	local p2
+	p2="$(cat "$BATS_TEST_TMPDIR/pid2")"
+	[ "$(ns_of "$p2" user)" = "$(ns_of "$p1" user)" ]
+	[ "$(ns_of "$p2" net)" = "net:[$(stat -L -c %i "$netns")]" ]
+	run hako exec "$ID-2" probe ns net -- ids
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"net:[$(stat -L -c %i "$netns")]"*"uid=0"* ]]
+	hako delete -f "$ID-2"
+	hako delete -f "$ID-1"
+	assert_no_leftovers "$ID-1"
+	assert_no_leftovers "$ID-2"
+}
+
 @test "namespaces: a path that is no namespace, of the wrong type, missing or relative is an error; nothing is left" {
 	update_config '.linux.namespaces |= map(if .type == "ipc" then .path = "/etc/hostname" else . end)'
 	run hako create -b "$BUNDLE" "$ID"
