@@ -237,12 +237,17 @@ mask_path (struct hako_rootfs_ctx *c, const char *path, size_t i, hako_error_t *
   int from;
   if (S_ISDIR (st.st_mode))
     {
-      if (c->masktmpfs_fd < 0 && (c->masktmpfs_fd = empty_tmpfs (err)) < 0)
+      /* A new tmpfs for each directory, attached as it is: Linux 6.1
+         (Debian 12) refuses OPEN_TREE_CLONE of a detached mount (EINVAL). */
+      cleanup_close int fresh = empty_tmpfs (err);
+      if (fresh < 0)
         {
           hako_error_prefix (err, "linux.maskedPaths[%zu]", i);
           return -1;
         }
-      from = c->masktmpfs_fd;
+      if (hako_move_mount (fresh, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return hako_error_sys (err, "linux.maskedPaths[%zu]: mask `%s`", i, path);
+      return 0;
     }
   else
     {
