@@ -50,7 +50,8 @@ v2_has() {
 }
 
 start_container() {
-	hako create -b "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1
+	hako create -b "$BUNDLE" "$ID" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/create.err" ||
+		fail "create: $(cat "$BATS_TEST_TMPDIR/create.err")"
 	hako start "$ID"
 }
 

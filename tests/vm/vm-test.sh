@@ -76,7 +76,7 @@ copy_tests() {
 
 # run_qemu CPIO MEM LOG CMDLINE: boot, wait for power-off (or the time limit).
 run_qemu() {
-	local initrd="$1" mem="$2" log="$3" cmdline="$4" accel=tcg cpu=max
+	local initrd="$1" mem="$2" log="$3" cmdline="$4" accel=tcg cpu="${HAKO_VM_CPU:-max}"
 	# Nested KVM hangs at "Booting from ROM" on this kind of machine: TCG
 	# unless asked.
 	if [ -n "${HAKO_VM_KVM:-}" ] && [ -w /dev/kvm ]; then
@@ -137,7 +137,7 @@ vm_v2() {
 	kver="$(basename "$(kernel)" | sed 's/^vmlinuz-//')"
 	mkdir -p "$root/modules"
 	cp "/lib/modules/$kver/kernel/drivers/block/brd.ko" "/lib/modules/$kver/kernel/block/bfq.ko" "$root/modules/" 2>/dev/null
-	echo '^cgroups: ' >"$root/hako-tests/filter"
+	echo "${HAKO_VM_FILTER:-^cgroups: }" >"$root/hako-tests/filter"
 	cp "$here/init-v2" "$root/init"
 	chmod +x "$root/init"
 	(cd "$root" && find . | cpio -o -H newc --quiet) >"$work/v2.cpio"
