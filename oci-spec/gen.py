@@ -443,9 +443,15 @@ class Gen:
         return "\n".join(o) + "\n"
 
     # ---------------------------------------------------------------- parse
-    def parse_value(self, t, a, src, dst, path):
+    # What a loop over elements does when one fails: stop, or (collecting
+    # every problem, see hako_jpath_collecting) note it and go on.
+    LOOP_FAIL = ["{", "  if (! hako_jpath_collecting (path))", "    return -1;", "  failed_ = true;", "  continue;", "}"]
+
+    def parse_value(self, t, a, src, dst, path, fail=("return -1;",)):
         """Statements parsing yajl_val SRC into lvalue DST (which is empty);
-        on error they return -1 with *err filled."""
+        on error (with the problem reported) they run FAIL, lines that must
+        leave the statements."""
+        fail = list(fail)
         if t.kind == "struct":
             fn = self.sname(t.name)
         elif t.kind in ("array", "map"):
@@ -453,20 +459,20 @@ class Gen:
         else:
             fn = None
         if fn:
-            return ["if (%s_parse (%s, %s, &%s, err) < 0)" % (fn, src, path, dst), "  return -1;"]
+            return ["if (%s_parse (%s, %s, &%s, err) < 0)" % (fn, src, path, dst)] + indent(fail, 2)
         n = t.name
         o = []
         if n == "any":
             return ["%s = hako_json_copy (%s);" % (dst, src)]
         if n == "object":
-            return ["if (! YAJL_IS_OBJECT (%s))" % src,
-                    "  return hako_json_type_error (err, %s, \"object\", %s);" % (path, src),
-                    "%s = hako_json_copy (%s);" % (dst, src)]
+            return (["if (! YAJL_IS_OBJECT (%s))" % src, "  {",
+                     "    hako_json_type_error (err, %s, \"object\", %s);" % (path, src)]
+                    + indent(fail, 4) + ["  }", "%s = hako_json_copy (%s);" % (dst, src)])
         if n in ("bool", "string", "double"):
-            o += ["if (hako_json_get_%s (%s, %s, &%s, err) < 0)" % (n, src, path, dst), "  return -1;"]
+            o += ["if (hako_json_get_%s (%s, %s, &%s, err) < 0)" % (n, src, path, dst)] + indent(fail, 2)
             if n == "string" and a is not None and a.enum:
                 arr = "(const char *const[]){ %s, NULL }" % ", ".join(cstr(e) for e in a.enum)
-                o += ["if (hako_json_check_enum (%s, %s, %s, err) < 0)" % (dst, path, arr), "  return -1;"]
+                o += ["if (hako_json_check_enum (%s, %s, %s, err) < 0)" % (dst, path, arr)] + indent(fail, 2)
             return o
         lo, hi = SCALARS[n][1]
         if a is not None and a.min is not None:
@@ -474,13 +480,14 @@ class Gen:
         if a is not None and a.max is not None:
             hi = min(hi, a.max)
         if n[0] == "u":
-            o += ["{", "  uint64_t tmp_;",
-                  "  if (hako_json_get_u64 (%s, %s, %s, %s, &tmp_, err) < 0)" % (src, path, c_int(lo, True), c_int(hi, True)),
-                  "    return -1;", "  %s = (%s) tmp_;" % (dst, SCALARS[n][0]), "}"]
+            get = "hako_json_get_u64 (%s, %s, %s, %s, &tmp_, err)" % (src, path, c_int(lo, True), c_int(hi, True))
+            tmp = "uint64_t tmp_;"
         else:
-            o += ["{", "  int64_t tmp_;",
-                  "  if (hako_json_get_i64 (%s, %s, %s, %s, &tmp_, err) < 0)" % (src, path, c_int(lo, False), c_int(hi, False)),
-                  "    return -1;", "  %s = (%s) tmp_;" % (dst, SCALARS[n][0]), "}"]
+            get = "hako_json_get_i64 (%s, %s, %s, %s, &tmp_, err)" % (src, path, c_int(lo, False), c_int(hi, False))
+            tmp = "int64_t tmp_;"
+        # FAIL may be `continue`: the assignment must not be reached.
+        o += ["{", "  " + tmp, "  if (%s < 0)" % get] + indent(fail, 4)
+        o += ["  %s = (%s) tmp_;" % (dst, SCALARS[n][0]), "}"]
         return o
 
     def free_value(self, t, expr):
@@ -533,26 +540,29 @@ class Gen:
             body.append("v->%s = hako_xcalloc (n_ + 1, sizeof (*v->%s));" % (f.c, f.c))
             if et.kind == "array":
                 body.append("v->%s_lens = hako_xcalloc (n_ + 1, sizeof (size_t));" % f.c)
-            body += ["for (size_t j = 0; j < n_; j++)", "  {",
+            body += ["bool failed_ = false;",
+                     "for (size_t j = 0; j < n_; j++)", "  {",
                      "    hako_jpath_t ep_ = { path, NULL, j };"]
             inner = []
             if et.kind == "array":
                 inner += ["yajl_val ev_ = fv->u.array.values[j];",
-                          "if (! YAJL_IS_ARRAY (ev_))",
-                          "  return hako_json_type_error (err, &ep_, \"array\", ev_);",
-                          "size_t m_ = ev_->u.array.len;",
+                          "if (! YAJL_IS_ARRAY (ev_))", "  {",
+                          "    hako_json_type_error (err, &ep_, \"array\", ev_);"]
+                inner += indent(self.LOOP_FAIL, 4) + ["  }"]
+                inner += ["size_t m_ = ev_->u.array.len;",
                           "v->%s[j] = hako_xcalloc (m_ + 1, sizeof (*v->%s[j]));" % (f.c, f.c),
                           "v->%s_len = j + 1;" % f.c,
                           "for (size_t k = 0; k < m_; k++)", "  {",
                           "    hako_jpath_t ip_ = { &ep_, NULL, k };",
                           "    v->%s_lens[j] = k + 1;" % f.c]
-                inner += indent(self.parse_value(et.elem, f.a, "ev_->u.array.values[k]", "v->%s[j][k]" % f.c, "&ip_"), 4)
+                inner += indent(self.parse_value(et.elem, f.a, "ev_->u.array.values[k]", "v->%s[j][k]" % f.c, "&ip_",
+                                                 self.LOOP_FAIL), 4)
                 inner.append("  }")
             else:
                 inner.append("v->%s_len = j + 1;" % f.c)
-                inner += self.parse_value(et, f.a, "fv->u.array.values[j]", "v->%s[j]" % f.c, "&ep_")
+                inner += self.parse_value(et, f.a, "fv->u.array.values[j]", "v->%s[j]" % f.c, "&ep_", self.LOOP_FAIL)
             body += indent(inner, 4)
-            body.append("  }")
+            body += ["  }", "if (failed_)", "  return -1;"]
         elif t.kind == "map":
             body += ["if (%s_parse (*slot, path, &v->%s, err) < 0)" % (self.box_name(t), f.c), "  return -1;"]
             if f.a.nonempty:
@@ -605,6 +615,7 @@ class Gen:
              "%s *v = hako_xcalloc (1, sizeof (*v));" % n,
              "*out = v;"]
         req = [f for f in s.fields if f.a.required]
+        b.append("bool failed_ = false;")
         for f in req:
             b.append("bool seen_%s = false;" % f.c)
         if s.fields:
@@ -617,28 +628,28 @@ class Gen:
                 b.append("    %sif (strcmp (k, %s) == 0)" % ("" if first else "else ", cstr(f.json)))
                 first = False
                 fb = []
-                if f.type.kind == "scalar" and f.type.name == "any":
-                    # A JSON null is a value like any other here.
-                    fb += ["if (parse_%s_%s (slot, &fp_, v, err) < 0)" % (s.name, f.c), "  return -1;"]
-                else:
-                    # null: as if the key were not there, which a required
-                    # property cannot be.  (Duplicate keys are gone: see
-                    # hako_json_parse_tree.)
-                    fb += ["if (YAJL_IS_NULL (*slot))"]
-                    if f.a.required:
-                        fb.append("  return hako_json_type_error (err, &fp_, \"%s\", *slot);" % f.type.expected())
-                    else:
-                        fb.append("  continue;")
-                    fb += ["if (parse_%s_%s (slot, &fp_, v, err) < 0)" % (s.name, f.c), "  return -1;"]
                 if f.a.required:
                     fb.append("seen_%s = true;" % f.c)
+                if not (f.type.kind == "scalar" and f.type.name == "any"):
+                    # null: as if the key were not there, which a required
+                    # property cannot be (for `any`, null is a value).
+                    # Duplicate keys are gone: see hako_json_parse_tree.
+                    fb += ["if (YAJL_IS_NULL (*slot))"]
+                    if f.a.required:
+                        fb += ["  {", "    hako_json_type_error (err, &fp_, \"%s\", *slot);" % f.type.expected()]
+                        fb += indent(self.LOOP_FAIL, 4) + ["  }"]
+                    else:
+                        fb.append("  continue;")
+                fb += ["if (parse_%s_%s (slot, &fp_, v, err) < 0)" % (s.name, f.c)] + indent(self.LOOP_FAIL, 2)
                 b += indent(["{"] + indent(fb, 2) + ["}"], 6)
             b.append("  }")
         for f in req:
             b += ["if (! seen_%s)" % f.c, "  {",
                   "    hako_jpath_t mp_ = { path, %s, (size_t) -1 };" % cstr(f.json),
-                  "    return hako_json_error (err, &mp_, \"required property is missing\");", "  }"]
-        b.append("return 0;")
+                  "    hako_json_error (err, &mp_, \"required property is missing\");",
+                  "    if (! hako_jpath_collecting (path))", "      return -1;",
+                  "    failed_ = true;", "  }"]
+        b.append("return failed_ ? -1 : 0;")
         o += indent(tidy(b), 2) + ["}", ""]
         return o
 
@@ -646,7 +657,7 @@ class Gen:
         n = self.box_name(t)
         et = t.elem
         o = ["int", "%s_parse (yajl_val tree, const hako_jpath_t *path, %s **out, hako_error_t **err)" % (n, n), "{"]
-        b = ["*out = NULL;"]
+        b = ["*out = NULL;", "bool failed_ = false;"]
         if t.kind == "map":
             b += ["if (! YAJL_IS_OBJECT (tree))",
                   "  return hako_json_type_error (err, path, \"object\", tree);",
@@ -658,7 +669,7 @@ class Gen:
                   "    hako_jpath_t ep_ = { path, tree->u.object.keys[j], (size_t) -1 };",
                   "    m->keys[j] = hako_xstrdup (tree->u.object.keys[j]);",
                   "    m->len = j + 1;"]
-            b += indent(self.parse_value(et, None, "tree->u.object.values[j]", "m->values[j]", "&ep_"), 4)
+            b += indent(self.parse_value(et, None, "tree->u.object.values[j]", "m->values[j]", "&ep_", self.LOOP_FAIL), 4)
         else:
             b += ["if (! YAJL_IS_ARRAY (tree))",
                   "  return hako_json_type_error (err, path, \"array\", tree);",
@@ -668,8 +679,8 @@ class Gen:
                   "for (size_t j = 0; j < n_; j++)", "  {",
                   "    hako_jpath_t ep_ = { path, NULL, j };",
                   "    a->len = j + 1;"]
-            b += indent(self.parse_value(et, None, "tree->u.array.values[j]", "a->items[j]", "&ep_"), 4)
-        b += ["  }", "return 0;"]
+            b += indent(self.parse_value(et, None, "tree->u.array.values[j]", "a->items[j]", "&ep_", self.LOOP_FAIL), 4)
+        b += ["  }", "return failed_ ? -1 : 0;"]
         o += indent(tidy(b), 2) + ["}", ""]
         return o
 

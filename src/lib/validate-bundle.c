@@ -12,6 +12,43 @@
 #include "spec.h"
 #include "validate.h"
 
+/* The config is JSON but not a valid config: parse it again, collecting
+   every type, range and missing-property error instead of stopping at the
+   first.  Returns how many, 0 when it cannot say more than the parser.  */
+static int
+all_parse_errors (const hako_bundle_t *b, const char *name, char **report)
+{
+  hako_error_t *e = NULL;
+  yajl_val tree = hako_json_parse_tree (b->config_json, b->config_len, name, &e);
+  if (tree == NULL)
+    {
+      hako_error_free (e);
+      return 0;
+    }
+  hako_json_sink_t sink = { 0 };
+  hako_jpath_t root = { NULL, NULL, (size_t) -1, &sink };
+  hako_spec_config *c = NULL;
+  hako_spec_config_parse (tree, &root, &c, &e);
+  hako_spec_config_free (c);
+  hako_json_free (tree);
+  hako_error_free (e);
+  size_t need = 1;
+  for (size_t i = 0; i < sink.len; i++)
+    need += strlen (name) + 2 + strlen (sink.msgs[i]) + 1;
+  char *out = hako_xmalloc (need);
+  size_t at = 0;
+  out[0] = '\0';
+  for (size_t i = 0; i < sink.len; i++)
+    at += (size_t) sprintf (out + at, "%s: %s\n", name, sink.msgs[i]);
+  int n = (int) sink.len;
+  hako_json_sink_clear (&sink);
+  if (n == 0)
+    free (out);
+  else
+    *report = out;
+  return n;
+}
+
 int
 hako_validate_bundle (const char *bundle, const char *config_file, char **report, hako_error_t **err)
 {
@@ -21,7 +58,13 @@ hako_validate_bundle (const char *bundle, const char *config_file, char **report
   int rc = hako_bundle_load (bundle, config_file, &b, &lerr);
   if (rc < 0 && (b == NULL || b->config == NULL))
     {
+      int n = b && b->config_json ? all_parse_errors (b, config_file ? config_file : "config.json", report) : 0;
       hako_bundle_free (b);
+      if (n > 0)
+        {
+          hako_error_free (lerr);
+          return n;
+        }
       *err = lerr;
       return -1;
     }

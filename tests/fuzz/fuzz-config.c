@@ -7,7 +7,9 @@
    - an error message is one line of valid UTF-8 without control bytes
      (it ends up in logs, and in JSON logs read by containerd);
    - whatever parses serializes, the output parses again, and serializing
-     that gives the same bytes (the serializer is a fixed point).  */
+     that gives the same bytes (the serializer is a fixed point);
+   - collecting every error (hako validate) agrees with stopping at the
+     first one.  */
 #include <config.h>
 
 #include <stdint.h>
@@ -83,6 +85,36 @@ ROUND_TRIP (hako_spec_features, hako_spec_features)
 ROUND_TRIP (hako_spec_container_process_state, hako_spec_process_state)
 ROUND_TRIP (hako_st_record, hako_st_record)
 
+/* Collecting every error (hako validate) must agree with stopping at the
+   first: the same verdict, and the same first error.  */
+static void
+collect_agrees (const char *data, size_t len)
+{
+  hako_error_t *err = NULL;
+  yajl_val tree = hako_json_parse_tree (data, len, "fuzz.json", &err);
+  if (tree == NULL)
+    {
+      hako_error_free (err);
+      return;
+    }
+  hako_jpath_t plain = { NULL, NULL, (size_t) -1, NULL };
+  hako_spec_config *a = NULL, *b = NULL;
+  int ra = hako_spec_config_parse (tree, &plain, &a, &err);
+  hako_json_sink_t sink = { 0 };
+  hako_jpath_t collect = { NULL, NULL, (size_t) -1, &sink };
+  hako_error_t *cerr = NULL;
+  int rb = hako_spec_config_parse (tree, &collect, &b, &cerr);
+  if ((ra < 0) != (rb < 0) || cerr != NULL || (rb < 0) != (sink.len > 0))
+    die ("collecting errors disagrees with stopping at the first", data, err);
+  if (ra < 0 && strcmp (err->msg, sink.msgs[0]) != 0)
+    die ("the first collected error is not the error", sink.msgs[0], err);
+  hako_json_sink_clear (&sink);
+  hako_error_free (err);
+  hako_spec_config_free (a);
+  hako_spec_config_free (b);
+  hako_json_free (tree);
+}
+
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 int
@@ -102,6 +134,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   round_trip_hako_spec_features (text, size);
   round_trip_hako_spec_process_state (text, size);
   round_trip_hako_st_record (text, size);
+  collect_agrees (text, size);
   free (text);
   return 0;
 }

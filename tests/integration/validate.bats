@@ -82,11 +82,42 @@ teardown() {
 	[ "$status" -eq 0 ]
 }
 
-@test "validate: a config that does not parse gives one path-bearing error" {
+@test "validate: a config with wrong types lists every one of them, not only the first" {
 	update_config '.process.user.uid = "root"'
 	run hako validate -b "$BUNDLE"
 	[ "$status" -eq 1 ]
-	[ "$output" = "hako: config.json: process.user.uid: expected integer, got string" ]
+	[ "$output" = "config.json: process.user.uid: expected integer, got string" ]
+	update_config '.hostname = 5 | .mounts[1].options = [1, "ro"] | del(.mounts[3].destination) |
+		.linux.namespaces[0].type = "pidd" | .linux.resources.memory = {"limit":"1G","swappiness":500}'
+	run hako validate -b "$BUNDLE"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	local want=(
+		'config.json: process.user.uid: expected integer, got string'
+		'config.json: hostname: expected string, got integer'
+		'config.json: mounts[1].options[0]: expected string, got integer'
+		'config.json: mounts[3].destination: required property is missing'
+		'config.json: linux.namespaces[0].type: unknown value "pidd" (expected one of: pid, network, mount, ipc, uts, user, cgroup, time)'
+		'config.json: linux.resources.memory.limit: expected integer, got string'
+		'config.json: linux.resources.memory.swappiness: 500 is out of range (0..100)'
+	)
+	local line
+	for line in "${want[@]}"; do
+		grep -qxF -- "$line" <<<"$output" || fail "missing: $line"
+	done
+	[ "$(wc -l <<<"$output")" -eq "${#want[@]}" ]
+	# create still stops at the first, with nothing left behind.
+	run hako create -b "$BUNDLE" "$ID"
+	[ "$status" -eq 1 ]
+	[ "$(wc -l <<<"$output")" -eq 1 ]
+	assert_no_leftovers "$ID"
+}
+
+@test "validate: a document that is not JSON gives the one error that stopped the parser" {
+	printf '{"ociVersion": "1.0.0",' >"$BUNDLE/config.json"
+	run hako validate -b "$BUNDLE"
+	[ "$status" -eq 1 ]
+	[ "$output" = "hako: config.json: invalid JSON at line 1, column 24: parse error: premature EOF" ]
 }
 
 @test "validate: --config names another file, in messages too" {

@@ -298,6 +298,53 @@ test_tree_not_consumed (void)
   hako_gt_small_free (s);
 }
 
+/* With a sink at the root, parsing goes on past every error and lists
+   them all, in document order (what `hako validate` shows).  */
+static void
+test_collect_every_error (void)
+{
+  const char *text = "{\"flag\":1,\"i8v\":300,\"colors\":[\"red\",\"pink\",7],\"matrix\":[[1,\"x\"],5,[true]],"
+                     "\"triple\":[[[1,-1]]],\"labels\":{\"a\":1,\"b\":\"ok\",\"c\":[]},\"lists\":{\"k\":[1]},"
+                     "\"rows\":[{\"r\":\"x\"}],\"free\":[],\"objects\":[{},2],\"child\":{\"tag\":3},"
+                     "\"kids\":[{\"id\":null},{\"id\":1}],\"u16v\":7}";
+  hako_error_t *err = NULL;
+  yajl_val tree = hako_json_parse_tree (text, strlen (text), "t.json", &err);
+  hako_json_sink_t sink = { 0 };
+  hako_jpath_t root = { NULL, NULL, (size_t) -1, &sink };
+  hako_gt_doc *d = NULL;
+  int r = tree ? hako_gt_doc_parse (tree, &root, &d, &err) : 0;
+  const char *want[] = {
+    "flag: expected boolean, got integer",
+    "i8v: 300 is out of range (-128..127)",
+    "colors[1]: unknown value \"pink\" (expected one of: red, green, blue)",
+    "colors[2]: expected string, got integer",
+    "matrix[0][1]: expected integer, got string",
+    "matrix[1]: expected array, got integer",
+    "matrix[2][0]: expected integer, got boolean",
+    "triple[0][0][1]: -1 is out of range (0..255)",
+    "labels.a: expected string, got integer",
+    "labels.c: expected string, got array",
+    "lists.k[0]: expected string, got integer",
+    "rows[0].r: expected integer, got string",
+    "free: expected object, got array",
+    "objects[1]: expected object, got integer",
+    "child.tag: expected string, got integer",
+    "child.id: required property is missing",
+    "kids[0].id: expected integer, got null",
+    "name: required property is missing",
+  };
+  size_t n = sizeof want / sizeof want[0];
+  tap_ok (r < 0 && err == NULL, "collecting: the parse fails, but nothing goes to ERR");
+  tap_ok (sink.len == n, "collecting: %zu errors found, %zu expected", sink.len, n);
+  for (size_t i = 0; i < n && i < sink.len; i++)
+    tap_is_str (sink.msgs[i], want[i], "collected error %zu", i);
+  tap_ok (d && d->u16v == 7 && d->has_u16v && d->kids_len == 2 && d->kids[1]->id == 1,
+          "collecting: what is valid is still parsed");
+  hako_json_sink_clear (&sink);
+  hako_gt_doc_free (d);
+  hako_json_free (tree);
+}
+
 int
 main (void)
 {
@@ -307,5 +354,6 @@ main (void)
   test_constraints ();
   test_null_and_duplicates ();
   test_tree_not_consumed ();
+  test_collect_every_error ();
   return tap_done ();
 }

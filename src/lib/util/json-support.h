@@ -30,7 +30,20 @@ typedef struct hako_jpath
   const struct hako_jpath *up;
   const char *key; /* NULL for an array element or the root */
   size_t index;    /* (size_t) -1 unless an array element */
+  /* At the root only: when set, parse errors are collected here and
+     parsing goes on past them (hako validate lists every one).  */
+  struct hako_json_sink *sink;
 } hako_jpath_t;
+
+typedef struct hako_json_sink
+{
+  char **msgs; /* "path: what was expected" */
+  size_t len;
+} hako_json_sink_t;
+void hako_json_sink_clear (hako_json_sink_t *s);
+
+/* Whether the root of PATH collects errors instead of stopping at one.  */
+bool hako_jpath_collecting (const hako_jpath_t *path);
 
 char *hako_jpath_render (const hako_jpath_t *p);
 /* S as a JSON string literal with its quotes (malloc'd): control bytes
@@ -57,7 +70,8 @@ void hako_json_free (yajl_val v);
 yajl_val hako_json_copy (yajl_val v);
 
 /* Typed getters: on a type or range error they fill ERR with
-   "<path>: expected X, got Y" and return -1.  */
+   "<path>: expected X, got Y" (or add it to the root's sink) and return
+   -1.  */
 int hako_json_error (hako_error_t **err, const hako_jpath_t *path, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 int hako_json_type_error (hako_error_t **err, const hako_jpath_t *path, const char *expected, yajl_val got);

@@ -117,6 +117,30 @@ hako_jpath_render (const hako_jpath_t *p)
   return out;
 }
 
+static hako_json_sink_t *
+jpath_sink (const hako_jpath_t *path)
+{
+  while (path != NULL && path->up != NULL)
+    path = path->up;
+  return path ? path->sink : NULL;
+}
+
+bool
+hako_jpath_collecting (const hako_jpath_t *path)
+{
+  return jpath_sink (path) != NULL;
+}
+
+void
+hako_json_sink_clear (hako_json_sink_t *s)
+{
+  for (size_t i = 0; i < s->len; i++)
+    free (s->msgs[i]);
+  free (s->msgs);
+  s->msgs = NULL;
+  s->len = 0;
+}
+
 int
 hako_json_error (hako_error_t **err, const hako_jpath_t *path, const char *fmt, ...)
 {
@@ -127,6 +151,13 @@ hako_json_error (hako_error_t **err, const hako_jpath_t *path, const char *fmt, 
   if (vasprintf (&msg, fmt, ap) < 0)
     abort ();
   va_end (ap);
+  hako_json_sink_t *sink = jpath_sink (path);
+  if (sink != NULL)
+    {
+      sink->msgs = hako_xrealloc (sink->msgs, (sink->len + 1) * sizeof (char *));
+      sink->msgs[sink->len++] = hako_strdup_printf ("%s: %s", p, msg);
+      return -1;
+    }
   return hako_error_set (err, 0, "%s: %s", p, msg);
 }
 
