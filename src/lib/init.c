@@ -219,16 +219,19 @@ hako_init_main (hako_init_t *init)
   if (init->state_dirfd >= 0)
     close (init->state_dirfd);
 
-  /* Our own fds must not be inherited past execve; the caller's are
-     handled in hako_exec_finalize.  No core dumps, and no /proc/<pid>
-     access for the container while we still are the hako binary.  */
-  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-
   hako_sync_msg_t go;
   if (init->late_userns)
     late_namespaces (init);
   if (hako_sync_expect (init->sync_fd, SYNC_GO, &go, "hako", &err) < 0)
     _exit (1); /* the parent is gone or failed: it cleans up */
+
+  /* Our own fds must not be inherited past execve; the caller's are
+     handled in hako_exec_finalize.  No core dumps, and no /proc/<pid>
+     access for the container while we still are the hako binary.  Only
+     after GO: until then an unprivileged parent writes our uid_map,
+     gid_map and setgroups, which a non-dumpable process's /proc files
+     (owned by root) would refuse it.  No container process exists yet. */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   cleanup_free char *state_json = go.data;
   go.data = NULL;
   hako_sync_msg_clear (&go);
