@@ -27,11 +27,13 @@
 
 #include "cgroup/cgroup.h"
 #include "cleanup.h"
+#include "cloned-exe.h"
 #include "container-internal.h"
 #include "hako.h"
 #include "hooks.h"
 #include "init.h"
 #include "log.h"
+#include "mounts.h"
 #include "seccomp-notify.h"
 #include "state.h"
 #include "sync.h"
@@ -398,6 +400,10 @@ do_create (hako_context_t *ctx, const struct hako_create_options *o, bool run_mo
   const hako_spec_config *config = r->bundle->config;
   if (hako_validate_config (config, r->bundle, err) < 0)
     return -1;
+  /* Before anything exists: from a sealed copy of hako when the container
+     could reach its binary (cloned-exe.c); nothing in the common case.  */
+  if (hako_cloned_exe_ensure (config, NULL, err) < 0)
+    return -1;
   const hako_spec_process *p = config->process;
   bool terminal = p && p->has_terminal && p->terminal;
   if (terminal && o->console_socket == NULL && ! (run_mode && foreground))
@@ -498,6 +504,9 @@ do_create (hako_context_t *ctx, const struct hako_create_options *o, bool run_mo
   int pair[2] = { -1, -1 };
   if (rc == 0 && socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
     rc = hako_error_sys (err, "socketpair");
+  /* Id-mapped bind mounts need the host's rights: made here, attached by the init.  */
+  if (rc == 0)
+    rc = hako_mount_trees_prepare (config, r->bundle->bundle, &init->mount_trees, err);
   if (rc == 0)
     {
       init->sync_fd = pair[1];
@@ -508,6 +517,8 @@ do_create (hako_context_t *ctx, const struct hako_create_options *o, bool run_mo
       close (pair[1]);
       init->sync_fd = -1;
     }
+  hako_mount_trees_free (init->mount_trees, config->mounts_len);
+  init->mount_trees = NULL;
   if (rc == 0)
     crash_point ("after-spawn");
   if (rc == 0)
@@ -550,12 +561,11 @@ wait_exec (int sock, const hako_st_record *rec, const hako_spec_config *config, 
       int rr = hako_sync_recv (sock, &msg, err);
       if (rr < 0)
         return -1;
+      /* EOF: the socket closed on execve.  A failure before it sends
+         ERROR first; a process that ran and exited at once (/bin/true)
+         must not read as a failure, so liveness is not checked here.  */
       if (rr == 1)
-        {
-          if (! hako_process_alive ((pid_t) rec->pid, rec->pid_start))
-            return hako_error_set (err, 0, "container init exited before it could start the process");
-          return 0;
-        }
+        return 0;
       if (msg.type == SYNC_ERROR)
         {
           hako_error_set (err, 0, "%s", msg.data);

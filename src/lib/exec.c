@@ -21,6 +21,7 @@
 
 #include "cgroup/cgroup.h"
 #include "cleanup.h"
+#include "cloned-exe.h"
 #include "container-internal.h"
 #include "hako.h"
 #include "log.h"
@@ -246,6 +247,9 @@ hako_container_exec (hako_context_t *ctx, const struct hako_exec_options *o, int
   hako_spec_config *config = rc == 0 ? hako_spec_config_parse_file (cfgname, err) : NULL;
   if (rc == 0 && config == NULL)
     rc = -1;
+  /* Before stdin is read or anything joined (cloned-exe.c).  */
+  if (rc == 0)
+    rc = hako_cloned_exe_ensure (config, NULL, err);
   hako_spec_process *p = NULL;
   if (rc == 0)
     {
