@@ -53,18 +53,28 @@ if [ $# -eq 0 ]; then
 	vm=1
 fi
 
+# Each file gets a time limit (HAKO_FILE_TIMEOUT seconds) so that one
+# wedged test cannot hold the whole run; a file that hits it counts as a
+# failure of its own.
 for f in "$@"; do
 	name="$(basename "$f" .bats)"
-	echo "== $name"
-	bats --tap "$f" >"$log/$name.tap" 2>&1
+	start=$SECONDS
+	timeout -k 10 "${HAKO_FILE_TIMEOUT:-600}" bats --tap "$f" >"$log/$name.tap" 2>&1
+	rc=$?
+	[ "$rc" = 124 ] || [ "$rc" = 137 ] && echo "not ok 999 $name: timed out after ${HAKO_FILE_TIMEOUT:-600} s" >>"$log/$name.tap"
+	echo "== $name ($((SECONDS - start)) s)"
 	count_tap "$log/$name.tap"
 done
 # The cgroup tests in VMs (cgroup2 alone; systemd as PID 1) where QEMU is
 # or can be installed; HAKO_NO_VM=1 leaves them out.
 if [ "${vm:-0}" = 1 ] && [ -z "${HAKO_NO_VM:-}" ] && { command -v qemu-system-x86_64 >/dev/null || [ "$(id -u)" = 0 ]; }; then
-	echo "== vm"
-	"$srcdir/tests/vm/vm-test.sh" "$builddir" >"$log/vm.tap" 2>"$log/vm.log"
+	start=$SECONDS
+	timeout -k 10 "${HAKO_VM_TOTAL_TIMEOUT:-900}" "$srcdir/tests/vm/vm-test.sh" "$builddir" >"$log/vm.tap" 2>"$log/vm.log"
+	rc=$?
+	[ "$rc" = 124 ] || [ "$rc" = 137 ] && echo "not ok 999 vm: timed out (see $log/vm.log)" >>"$log/vm.tap"
+	echo "== vm ($((SECONDS - start)) s)"
 	count_tap "$log/vm.tap"
 fi
+echo "total time: $SECONDS s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
