@@ -49,6 +49,7 @@ usage (FILE *out)
                 "  --log-level LEVEL     error, warning, info or debug\n"
                 "  --debug               log debug messages\n"
                 "  --systemd-cgroup      manage cgroups through systemd (cgroupsPath is slice:prefix:name)\n"
+                "  --cgroup-manager M    cgroupfs (the default), systemd (as --systemd-cgroup) or disabled (no cgroup)\n"
                 "  --rootless VALUE      true, false or auto: whether cgroup errors are tolerated\n"
                 "  --criu PATH           accepted for old callers and ignored (criu is not used this way)\n"
                 "  -v, --version         print the version\n"
@@ -72,6 +73,7 @@ enum
   G_LOG_LEVEL,
   G_DEBUG,
   G_SYSTEMD,
+  G_CGROUP_MANAGER,
   G_ROOTLESS,
   G_CRIU,
   G_VERSION,
@@ -85,6 +87,7 @@ static const struct cli_opt global_opts[] = {
   { "log-level", 0, OPT_VALUE, G_LOG_LEVEL },
   { "debug", 0, OPT_FLAG, G_DEBUG },
   { "systemd-cgroup", 0, OPT_FLAG, G_SYSTEMD },
+  { "cgroup-manager", 0, OPT_VALUE, G_CGROUP_MANAGER },
   { "rootless", 0, OPT_VALUE, G_ROOTLESS },
   { "criu", 0, OPT_VALUE, G_CRIU },
   { "version", 'v', OPT_FLAG, G_VERSION },
@@ -105,7 +108,8 @@ main (int argc, char **argv)
       const char *n = a + 1 + (a[1] == '-');
       if (strchr (n, '=') == NULL
           && (strcmp (n, "root") == 0 || strcmp (n, "log") == 0 || strcmp (n, "log-format") == 0
-              || strcmp (n, "log-level") == 0 || strcmp (n, "criu") == 0 || strcmp (n, "rootless") == 0)
+              || strcmp (n, "log-level") == 0 || strcmp (n, "criu") == 0 || strcmp (n, "rootless") == 0
+              || strcmp (n, "cgroup-manager") == 0)
           && i < argc)
         {
           /* --rootless may also stand alone (meaning true).  */
@@ -156,6 +160,20 @@ main (int argc, char **argv)
   hako_context_t ctx = { .state_root = g.value[G_ROOT], .rootless = -1 };
   ctx.systemd_cgroup = cli_bool (&g, G_SYSTEMD);
   ctx.debug = cli_bool (&g, G_DEBUG);
+  if (g.value[G_CGROUP_MANAGER])
+    {
+      const char *m = g.value[G_CGROUP_MANAGER];
+      if (strcmp (m, "systemd") == 0)
+        ctx.systemd_cgroup = true;
+      else if (strcmp (m, "disabled") == 0)
+        ctx.no_cgroups = true;
+      else if (strcmp (m, "cgroupfs") != 0)
+        return cli_usage_error (NULL, "--cgroup-manager `%s`: expected cgroupfs, systemd or disabled", m);
+      if (ctx.systemd_cgroup && ctx.no_cgroups)
+        return cli_usage_error (NULL, "--systemd-cgroup and --cgroup-manager disabled contradict each other");
+      if (cli_bool (&g, G_SYSTEMD) && strcmp (m, "cgroupfs") == 0)
+        return cli_usage_error (NULL, "--systemd-cgroup and --cgroup-manager cgroupfs contradict each other");
+    }
   if (g.value[G_ROOTLESS])
     {
       const char *r = g.value[G_ROOTLESS];

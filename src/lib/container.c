@@ -482,6 +482,7 @@ do_create (hako_context_t *ctx, const struct hako_create_options *o, bool run_mo
         .cgroups_path = config->linux ? config->linux->cgroups_path : NULL,
         .resources = config->linux ? config->linux->resources : NULL,
         .systemd = ctx->systemd_cgroup,
+        .disabled = ctx->no_cgroups,
         .rootless = r->rec->rootless,
         .config = config,
         .owner_uid = (uid_t) -1,

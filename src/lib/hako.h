@@ -16,7 +16,8 @@
 typedef struct hako_context
 {
   const char *state_root;   /* --root; NULL means the default */
-  bool systemd_cgroup;      /* --systemd-cgroup */
+  bool systemd_cgroup;      /* --systemd-cgroup or --cgroup-manager systemd */
+  bool no_cgroups;          /* --cgroup-manager disabled */
   int rootless;             /* --rootless: -1 auto, 0 false, 1 true */
   bool debug;
 } hako_context_t;

@@ -578,3 +578,28 @@ cpu_usage_us() {
 	hako delete --force "$ID"
 	assert_no_leftovers "$ID"
 }
+
+@test "cgroups: --cgroup-manager disabled makes no cgroup; limits are refused" {
+	hako --cgroup-manager disabled create -b "$BUNDLE" "$ID" </dev/null
+	hako start "$ID"
+	pid="$(hako state "$ID" | jq .pid)"
+	# The container shares the caller's cgroups, and no hako cgroup exists.
+	[ "$(grep -v ':/hako/' /proc/$pid/cgroup)" = "$(grep -v ':/hako/' /proc/self/cgroup)" ]
+	[ -z "$(grep "/hako/$ID" /proc/$pid/cgroup)" ]
+	for d in /sys/fs/cgroup/*/hako/"$ID" /sys/fs/cgroup/hako/"$ID"; do
+		[ ! -e "$d" ]
+	done
+	run hako pause "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"no cgroup"* ]]
+	hako delete --force "$ID"
+	# A limit with no cgroup to hold it is an error, and nothing stays.
+	update_config '.linux.resources.memory.limit = 67108864'
+	run hako --cgroup-manager disabled create -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"linux.resources: limits need a cgroup"* ]]
+	[ ! -e "$HAKO_ROOT/$ID" ]
+	run hako --cgroup-manager nonsense list
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"expected cgroupfs, systemd or disabled"* ]]
+}

@@ -276,6 +276,16 @@ hako_cgroup_create (const struct hako_cgroup_request *req, hako_st_cgroup **out,
   enum hako_cgroup_layout layout = hako_cgroup_layout ();
   if (req->resources && hako_cgroup_validate (req->resources, layout, err) < 0)
     return -1;
+  if (req->disabled)
+    {
+      /* No cgroup at all: limits could not hold, device rules have
+         nothing to live in (the /dev hako makes holds only the listed
+         devices anyway).  */
+      if (req->resources && (hako_cgroup_sections (req->resources) & ~(unsigned) CG_DEVICES))
+        return hako_error_set (err, EINVAL, "linux.resources: limits need a cgroup, and --cgroup-manager is `disabled`");
+      hako_debug ("--cgroup-manager disabled: the container gets no cgroup");
+      return 0;
+    }
   if (req->systemd)
     return hako_cgroup_systemd_create (req, out, err);
   cleanup_free char *rel = container_path (req, err);

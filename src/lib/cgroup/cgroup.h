@@ -27,6 +27,7 @@ struct hako_cgroup_request
   const char *cgroups_path;                  /* linux.cgroupsPath or NULL */
   const hako_spec_linux_resources *resources; /* may be NULL */
   bool systemd;                              /* --systemd-cgroup */
+  bool disabled;                             /* --cgroup-manager disabled */
   bool rootless;
   const hako_spec_config *config;            /* annotations (systemd properties) */
   uid_t owner_uid;                           /* chown for delegation (v2, cgroupns), or -1 */
