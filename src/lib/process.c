@@ -435,6 +435,10 @@ hako_exec_resolve (hako_exec_plan_t *plan, char **path, hako_error_t **err)
         return hako_error_sys (err, "exec: `%s`", arg0);
       if (S_ISDIR (st.st_mode))
         return hako_error_set (err, EACCES, "exec: `%s` is a directory", arg0);
+      /* As runc: a file nobody may execute fails here, at create, rather
+         than at start with nothing to show for it.  */
+      if (S_ISREG (st.st_mode) && (st.st_mode & 0111) == 0)
+        return hako_error_set (err, EACCES, "exec: `%s`", arg0);
       *path = hako_xstrdup (arg0);
       return 0;
     }

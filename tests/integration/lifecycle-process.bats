@@ -56,8 +56,9 @@ teardown() {
 	[[ "$output" == *"/etc"* ]]
 	assert_no_leftovers "$ID"
 	update_config '.process.args = ["/etc/passwd"]'
-	run hako run -b "$BUNDLE" "$ID"
-	[ "$status" -ne 0 ]
+	run hako create -b "$BUNDLE" "$ID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"exec: \`/etc/passwd\`: Permission denied"* ]]
 	assert_no_leftovers "$ID"
 }
 
