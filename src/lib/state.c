@@ -240,10 +240,12 @@ hako_state_write_file (hako_container_dir_t *d, const char *name, const char *da
       p += w;
       left -= (size_t) w;
     }
-  /* No fsync: the rename alone is atomic against hako dying at any point
-     (the page cache outlives the process), and a power loss takes every
-     process the state describes with it.  runc does the same; on an ext4
-     /run an fsync costs milliseconds per write.  */
+  if (fsync (fd) < 0 && errno != EINVAL)
+    {
+      int saved = errno;
+      unlinkat (d->dirfd, tmp, 0);
+      return hako_error_set (err, saved, "sync `%s/%s`", d->path, name);
+    }
   if (renameat (d->dirfd, tmp, d->dirfd, name) < 0)
     {
       int saved = errno;

@@ -60,7 +60,7 @@ bool hako_state_lock_busy (hako_container_dir_t *d);
 
 int hako_state_read (hako_container_dir_t *d, hako_st_record **out, hako_error_t **err);
 int hako_state_write (hako_container_dir_t *d, const hako_st_record *rec, hako_error_t **err);
-/* Write NAME in the directory atomically: temp file, then rename.  */
+/* Write NAME in the directory atomically: temp file, fsync, rename.  */
 int hako_state_write_file (hako_container_dir_t *d, const char *name, const char *data, size_t len,
                            hako_error_t **err);
 /* Remove the whole directory (after the container is gone).  */
