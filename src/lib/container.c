@@ -766,6 +766,28 @@ hako_delete_record (hako_container_dir_t *d, hako_st_record *rec, hako_error_t *
   return hako_state_remove (d, err);
 }
 
+/* A create killed between making its cgroup and recording it leaves no
+   state.json: the cgroup it would have made is found from the config
+   copy.  */
+static void
+forget_unrecorded_cgroup (hako_context_t *ctx, hako_container_dir_t *d, const char *id)
+{
+  cleanup_free char *cfgname = hako_strdup_printf ("%s/%s", d->path, HAKO_CONFIG_FILE);
+  hako_error_t *e = NULL;
+  hako_spec_config *config = hako_spec_config_parse_file (cfgname, &e);
+  hako_error_free (e);
+  if (config == NULL)
+    return;
+  struct hako_cgroup_request req = {
+    .id = id,
+    .cgroups_path = config->linux ? config->linux->cgroups_path : NULL,
+    .systemd = ctx->systemd_cgroup,
+    .disabled = ctx->no_cgroups,
+  };
+  hako_cgroup_remove_unrecorded (&req);
+  hako_spec_config_free (config);
+}
+
 int
 hako_container_delete (hako_context_t *ctx, const char *id, bool force, hako_error_t **err)
 {
@@ -791,6 +813,7 @@ hako_container_delete (hako_context_t *ctx, const char *id, bool force, hako_err
         }
       hako_error_free (*err);
       *err = NULL;
+      forget_unrecorded_cgroup (ctx, d, id);
       return hako_state_remove (d, err);
     }
   int rc = 0;

@@ -116,7 +116,7 @@ mem_limit() {
 	shako kill --all "$ID" KILL
 	wait_for bash -c "[ \"\$('$HAKO' --root '$HAKO_ROOT' state '$ID' | jq -r .status)\" = stopped ]"
 	shako delete "$ID"
-	! systemctl is-active -q "$unit"
+	! systemctl is-active -q "$unit" || false
 	for c in pids memory freezer; do
 		[ ! -d "$(sd_cg $c /system.slice "$unit")" ] || fail "the scope's $c cgroup is left"
 	done
@@ -129,7 +129,7 @@ mem_limit() {
 	[ "$(systemctl is-active "hako-$ID.scope")" = active ]
 	[ -d "$(sd_cg pids /system.slice "hako-$ID.scope")" ]
 	shako delete --force "$ID"
-	! systemctl is-active -q "hako-$ID.scope"
+	! systemctl is-active -q "hako-$ID.scope" || false
 
 	update_config ".linux.cgroupsPath = \"hako-test.slice:x:$ID\""
 	start_scope
@@ -155,7 +155,7 @@ mem_limit() {
 	run shako run -b "$BUNDLE" "$ID"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"annotations.org.systemd.property.Foo"* ]]
-	! systemctl is-active -q "hakotest-$ID.scope"
+	! systemctl is-active -q "hakotest-$ID.scope" || false
 	assert_no_leftovers "$ID"
 }
 
@@ -167,6 +167,6 @@ mem_limit() {
 	run shako run -b "$BUNDLE" "$ID"
 	echo "$output"
 	[ "$status" -eq 137 ]
-	! systemctl is-active -q "hakotest-$ID.scope"
+	! systemctl is-active -q "hakotest-$ID.scope" || false
 	assert_no_leftovers "$ID"
 }

@@ -227,11 +227,11 @@ check_tmpfs_inside() {
 	update_config '.linux.maskedPaths += ["/masked","/masked-host"]'
 	args probe cat /masked -- cat /target -- cat /masked-host -- mounts
 	run hako run -b "$BUNDLE" "$ID"
-	! echo "$output" | grep -qx secret
-	! echo "$output" | grep -qx hostsecret
+	! echo "$output" | grep -qx secret || false
+	! echo "$output" | grep -qx hostsecret || false
 	[ "$(mnt_root /target)" = /null ]
 	[ "$(cat "$VICTIM/file")" = hostsecret ]
-	! grep -q "$VICTIM" /proc/self/mountinfo
+	! grep -q "$VICTIM" /proc/self/mountinfo || false
 	assert_no_leftovers "$ID"
 }
 
@@ -302,8 +302,8 @@ check_procfs_masked() {
 	args probe stat /tomask -- cat /tomask
 	run_ok hako run -b "$BUNDLE" "$ID"
 	[[ "$output" == *"rdev=1:3"*"type=char"* ]]
-	! echo "$output" | grep -qx secret
-	! echo "$output" | grep -qx hostsecret
+	! echo "$output" | grep -qx secret || false
+	! echo "$output" | grep -qx hostsecret || false
 	[ "$(cat "$VICTIM/file")" = hostsecret ]
 	assert_no_leftovers "$ID"
 }

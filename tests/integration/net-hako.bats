@@ -67,7 +67,7 @@ check_story() {
 	wait_for bash -c "[ \"\$('$HAKO' --root '$HAKO_ROOT' state '$ID-two' | jq -r .status)\" = stopped ]"
 	hako delete "$ID-one"
 	hako delete "$ID-two"
-	! fetch http://127.0.0.1:50001/
+	! fetch http://127.0.0.1:50001/ || false
 	net_assert_clean
 }
 

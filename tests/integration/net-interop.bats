@@ -73,7 +73,7 @@ attach_pair() {
 	[ "$status" -eq 0 ]
 	run_list "$path" DEL two "$ns2" "$r2"
 	[ "$status" -eq 0 ]
-	! ip -n "${ns1#/run/netns/}" link show eth0 2>/dev/null
+	! ip -n "${ns1#/run/netns/}" link show eth0 2>/dev/null || false
 	net_assert_clean
 }
 
@@ -108,10 +108,10 @@ attach_pair() {
 	# And deletes it.
 	run_list "$HAKO_CNI" DEL by-ref "$ns1" "$r1"
 	[ "$status" -eq 0 ]
-	! ip -n "${ns1#/run/netns/}" link show eth0 2>/dev/null
+	! ip -n "${ns1#/run/netns/}" link show eth0 2>/dev/null || false
 	[ ! -e "$NET_DATA/$NET_NAME/$a1" ]
 	run_list "$REF_CNI" DEL by-hako "$ns2" "$r2"
 	[ "$status" -eq 0 ]
-	! ip -n "${ns2#/run/netns/}" link show eth0 2>/dev/null
+	! ip -n "${ns2#/run/netns/}" link show eth0 2>/dev/null || false
 	net_assert_clean
 }

@@ -79,6 +79,6 @@ teardown() {
 
 	run pm rm -f -t 0 "web-$NET_TAG"
 	[ "$status" -eq 0 ]
-	! fetch "http://127.0.0.1:$port/"
+	! fetch "http://127.0.0.1:$port/" || false
 	net_assert_clean
 }

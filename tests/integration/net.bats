@@ -82,8 +82,8 @@ teardown() {
 	cni DEL ctr-a "$ns"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
-	! ip link show "$veth" 2>/dev/null
-	! ip -n "${ns#/run/netns/}" link show eth0 2>/dev/null
+	! ip link show "$veth" 2>/dev/null || false
+	! ip -n "${ns#/run/netns/}" link show eth0 2>/dev/null || false
 	[ ! -e "$NET_DATA/$NET_NAME/${addr%/*}" ]
 	net_assert_clean
 	# DEL is idempotent, with or without the namespace.
@@ -129,7 +129,7 @@ teardown() {
 	run nft list map inet "hako-$NET_NAME" ports4
 	[[ "$output" != *"$p1"* ]]
 	[[ "$output" == *"tcp . $p2 : $a2 . 80"* ]]
-	! fetch "http://127.0.0.1:$p1/"
+	! fetch "http://127.0.0.1:$p1/" || false
 	[ "$(fetch "http://127.0.0.1:$p2/")" = "answer two" ]
 	cni DEL two "$ns2" "$BATS_TEST_TMPDIR/c2.json"
 	[ "$status" -eq 0 ]
@@ -187,12 +187,12 @@ teardown() {
 	[ "$status" -ne 0 ]
 	[ "$(cni_code)" = 101 ]
 	[[ "$output" == *"no free address"* ]]
-	! ip -n "${ns2#/run/netns/}" link show eth0 2>/dev/null
+	! ip -n "${ns2#/run/netns/}" link show eth0 2>/dev/null || false
 	[ "$(ip -o link show master "$NET_BRIDGE" | wc -l)" -eq 1 ]
 
 	cni DEL a "$ns1"
 	[ "$status" -eq 0 ]
-	! ip link show "$veth" 2>/dev/null
+	! ip link show "$veth" 2>/dev/null || false
 	net_assert_clean
 	cni ADD b "$ns2" "$BATS_TEST_TMPDIR/noport.json"
 	[ "$status" -eq 0 ]
@@ -216,7 +216,7 @@ teardown() {
 		wait "$pid" || true
 		cni DEL "k$i" "$ns"
 		[ "$status" -eq 0 ]
-		! ip -n "${ns#/run/netns/}" link show eth0 2>/dev/null
+		! ip -n "${ns#/run/netns/}" link show eth0 2>/dev/null || false
 		net_assert_clean
 	done
 }
@@ -250,6 +250,8 @@ teardown() {
 		sleep 1
 		[ -e "/proc/$pid" ] || fail "$point: the ADD was not held: $(cat "$BATS_TEST_TMPDIR/add.out")"
 		kill -9 "$pid"
+		# strace itself would sit out the rest of its delay.
+		kill -9 "$spid" 2>/dev/null || true
 		wait "$spid" 2>/dev/null || true
 		cni DEL "s$i" "$ns"
 		[ "$status" -eq 0 ]
@@ -268,7 +270,7 @@ teardown() {
 	[[ "$(nft list map inet "hako-$NET_NAME" hostports4)" == *"127.0.0.1 . tcp . $p : $a . 80"* ]]
 	serve "$ns" "local only"
 	[ "$(fetch "http://127.0.0.1:$p/")" = "local only" ]
-	! fetch "http://$NET_PREFIX.1:$p/"
+	! fetch "http://$NET_PREFIX.1:$p/" || false
 	cni DEL a "$ns"
 	[ "$status" -eq 0 ]
 	net_assert_clean
@@ -281,7 +283,7 @@ teardown() {
 	[ "$status" -ne 0 ]
 	[ "$(cni_code)" = 100 ]
 	[[ "$(echo "$output" | jq -r .msg)" == *"\`$NET_BRIDGE\` exists and is not a bridge (it is a veth)"* ]]
-	! ip -n "${ns#/run/netns/}" link show eth0 2>/dev/null
+	! ip -n "${ns#/run/netns/}" link show eth0 2>/dev/null || false
 	net_assert_clean
 	[[ "$(ip -d link show "$NET_BRIDGE")" == *"veth"* ]]
 }
@@ -295,7 +297,7 @@ teardown() {
 	[ "$status" -ne 0 ]
 	[ "$(cni_code)" = 103 ]
 	[[ "$output" == *"tcp/$(net_port 5) is already published"* ]]
-	! ip -n "${ns2#/run/netns/}" link show eth0 2>/dev/null
+	! ip -n "${ns2#/run/netns/}" link show eth0 2>/dev/null || false
 	[ "$(ls "$NET_DATA/$NET_NAME" | grep -c "^$NET_PREFIX\.")" -eq 1 ]
 	[ "$(ip -o link show master "$NET_BRIDGE" | wc -l)" -eq 1 ]
 	cni DEL a "$ns1"
@@ -312,10 +314,10 @@ bad_config() {
 	[ "$status" -ne 0 ]
 	[ "$(cni_code)" = "$2" ]
 	[[ "$(echo "$output" | jq -r .msg)" == *"$3"* ]]
-	! ip link show "$NET_BRIDGE" 2>/dev/null
+	! ip link show "$NET_BRIDGE" 2>/dev/null || false
 	[ ! -e "$NET_DATA" ]
-	! ip -n "${BAD_NS#/run/netns/}" link show eth0 2>/dev/null
-	! nft list table inet "hako-$NET_NAME" 2>/dev/null
+	! ip -n "${BAD_NS#/run/netns/}" link show eth0 2>/dev/null || false
+	! nft list table inet "hako-$NET_NAME" 2>/dev/null || false
 }
 
 @test "net: bad configurations give CNI errors naming the field, and create nothing" {
@@ -370,7 +372,7 @@ bad_config() {
 	[[ "$(echo "$output" | jq -r .msg)" == *"unknown argument \`FOO\`"* ]]
 	run env -i CNI_COMMAND=FROB "$HAKO_NET" <"$NET_CONF"
 	[ "$(cni_code)" = 4 ]
-	! ip link show "$NET_BRIDGE" 2>/dev/null
+	! ip link show "$NET_BRIDGE" 2>/dev/null || false
 	[ ! -e "$NET_DATA" ]
 }
 
@@ -489,7 +491,7 @@ bad_config() {
 	run "$HAKO_NET" hook --config "$BATS_TEST_TMPDIR/list.json" --publish "$port:80/tcp" \
 		<<<"${state/creating/stopped}"
 	[ "$status" -eq 0 ]
-	! ip -n "${ns#/run/netns/}" link show eth0 2>/dev/null
+	! ip -n "${ns#/run/netns/}" link show eth0 2>/dev/null || false
 	net_assert_clean
 	# Errors: an unknown status, a bad --publish, a missing config.
 	run "$HAKO_NET" hook --config "$NET_CONF" <<<"${state/creating/running}"
@@ -506,6 +508,6 @@ bad_config() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"hako-net's own network namespace"* ]]
 	net_assert_clean
-	! ip -n "${ns#/run/netns/}" link show eth0 2>/dev/null
+	! ip -n "${ns#/run/netns/}" link show eth0 2>/dev/null || false
 	kill "$pid"
 }

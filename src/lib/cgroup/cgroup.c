@@ -353,6 +353,32 @@ hako_cgroup_create (const struct hako_cgroup_request *req, hako_st_cgroup **out,
   return 0;
 }
 
+void
+hako_cgroup_remove_unrecorded (const struct hako_cgroup_request *req)
+{
+  if (req->systemd || req->disabled)
+    return;
+  cleanup_free char *rel = container_path (req, NULL);
+  if (rel == NULL || strcmp (rel, "/") == 0)
+    return;
+  cleanup_free char *v2 = NULL;
+  switch (hako_cgroup_layout ())
+    {
+    case HAKO_CGROUP_V2:
+      v2 = hako_strdup_printf ("%s%s", CGROUP_ROOT, rel);
+      break;
+    case HAKO_CGROUP_HYBRID:
+      v2 = hako_strdup_printf ("%s/unified%s", CGROUP_ROOT, rel);
+      hako_cgroup_v1_rmdir_all (rel);
+      break;
+    default:
+      hako_cgroup_v1_rmdir_all (rel);
+      break;
+    }
+  if (v2)
+    rmdir (v2);
+}
+
 int
 hako_cgroup_enter (const hako_st_cgroup *cg, pid_t pid, hako_error_t **err)
 {

@@ -37,6 +37,10 @@ struct hako_cgroup_request
    resources.  On failure nothing is left behind.  *OUT may be NULL when
    cgroups are skipped (rootless without write access).  */
 int hako_cgroup_create (const struct hako_cgroup_request *req, hako_st_cgroup **out, hako_error_t **err);
+/* After a create that died before it recorded its cgroup: remove the
+   empty cgroup that REQ would have made (cgroupfs only; a directory with
+   processes or children stays).  */
+void hako_cgroup_remove_unrecorded (const struct hako_cgroup_request *req);
 /* Move PID into the cgroup.  */
 int hako_cgroup_enter (const hako_st_cgroup *cg, pid_t pid, hako_error_t **err);
 /* A sub-cgroup (exec --cgroup): "path" or "controller:path,...".  */

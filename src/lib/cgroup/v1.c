@@ -181,6 +181,18 @@ hako_cgroup_v1_prepare (hako_st_cgroup *cg, const char *rel, bool rootless, bool
   return 0;
 }
 
+void
+hako_cgroup_v1_rmdir_all (const char *rel)
+{
+  struct hierarchy h[MAX_HIER];
+  size_t n = hierarchies (h, MAX_HIER);
+  for (size_t i = 0; i < n; i++)
+    {
+      cleanup_free char *dir = hako_strdup_printf ("%s%s", h[i].mount, rel);
+      rmdir (dir);
+    }
+}
+
 int
 hako_cgroup_v1_ensure (const hako_st_cgroup *cg, hako_error_t **err)
 {
