@@ -290,7 +290,6 @@ hako_init_main (hako_init_t *init)
     .no_pivot = init->no_pivot,
     .trees = init->mount_trees,
     .devnull_fd = -1,
-    .masktmpfs_fd = -1,
     .rootfd = -1,
   };
   if (hako_rootfs_prepare (&rc, &err) < 0)

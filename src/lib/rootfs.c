@@ -316,9 +316,6 @@ hako_rootfs_finish (struct hako_rootfs_ctx *c, hako_error_t **err)
   if (c->devnull_fd >= 0)
     close (c->devnull_fd);
   c->devnull_fd = -1;
-  if (c->masktmpfs_fd >= 0)
-    close (c->masktmpfs_fd);
-  c->masktmpfs_fd = -1;
   for (size_t a = 0; a < c->anchors_len; a++)
     close (c->anchors[a].fd);
   free (c->anchors);

@@ -18,7 +18,6 @@ struct hako_rootfs_ctx
   bool no_pivot;
   int *trees;       /* id-mapped bind trees made before the init (mounts.h), or NULL */
   int devnull_fd;   /* the container's /dev/null, verified; -1 until needed */
-  int masktmpfs_fd; /* an empty read-only tmpfs to clone on masked directories; -1 until needed */
   int rootfd;       /* set by prepare */
   struct
   {
