@@ -603,3 +603,11 @@ cpu_usage_us() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"expected cgroupfs, systemd or disabled"* ]]
 }
+
+@test "cgroups: a container starts under a memory limit of 512 KiB" {
+	update_config '.process.args = ["probe","echo","small"] | .linux.resources.memory = {limit: 524288}'
+	run hako run -b "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	[ "$output" = small ]
+	assert_no_leftovers "$ID"
+}

@@ -184,6 +184,12 @@ ppid_of() { "$PODMAN" inspect -f '{{.State.Pid}}' "$1"; }
 	"$PODMAN" rm -f -t 0 "$c"
 }
 
+@test "podman: --memory 512k (crun's published floor): the container starts under that limit" {
+	run prun --rm --memory 512k localhost/bb cat /sys/fs/cgroup/memory/memory.limit_in_bytes
+	[ "$status" -eq 0 ]
+	[ "$output" = 524288 ]
+}
+
 @test "podman: --read-only makes / read-only, with podman's tmpfs on /tmp" {
 	run prun --rm --read-only localhost/bb sh -c 'touch /x; touch /tmp/y && echo tmp-ok; grep " / " /proc/mounts'
 	echo "$output" # shown when the test fails
