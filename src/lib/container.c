@@ -339,12 +339,16 @@ drive_init (struct create_result *r, hako_error_t **err)
      delete --force can kill.  */
   if (hako_state_write (r->dir, r->rec, err) < 0)
     return -1;
-  /* The cgroup before GO: the child must be inside before it makes its
-     cgroup namespace, whose root is the cgroup it is in.  */
-  if (hako_cgroup_enter (r->rec->cgroup, r->pid, err) < 0)
-    return -1;
+  /* GO, then the cgroup: the first write to a cgroup.procs waits for an
+     RCU grace period (milliseconds), which the init spends building its
+     mounts.  It waits for CGROUP before it makes its cgroup namespace
+     (whose root is the cgroup it is in) or mounts a cgroup file system,
+     and before anything of the container runs.  */
   cleanup_free char *state = hako_state_json (r->rec, HAKO_STATUS_CREATING, false);
   if (hako_sync_send (r->sync_fd, SYNC_GO, state, strlen (state), -1, err) < 0)
+    return -1;
+  if (hako_cgroup_enter (r->rec->cgroup, r->pid, err) < 0
+      || hako_sync_send (r->sync_fd, SYNC_CGROUP, NULL, 0, -1, err) < 0)
     return -1;
   for (;;)
     {

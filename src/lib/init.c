@@ -183,6 +183,24 @@ run_container_hooks (hako_init_t *init, hako_spec_hook *const *hooks, size_t n, 
     fail (init, err);
 }
 
+/* The parent moves us into the cgroup while we build the mounts; then
+   the cgroup namespace, rooted there.  Once.  */
+static int
+wait_for_cgroup (void *arg, hako_error_t **err)
+{
+  hako_init_t *init = arg;
+  if (init->in_cgroup)
+    return 0;
+  hako_sync_msg_t msg;
+  if (hako_sync_expect (init->sync_fd, SYNC_CGROUP, &msg, "hako", err) < 0)
+    return -1;
+  hako_sync_msg_clear (&msg);
+  init->in_cgroup = true;
+  if (init->ns.create[HAKO_NS_CGROUP] && unshare (CLONE_NEWCGROUP) < 0)
+    return hako_error_sys (err, "create the cgroup namespace");
+  return 0;
+}
+
 static void
 wait_for_parent_hooks (hako_init_t *init)
 {
@@ -246,11 +264,6 @@ hako_init_main (hako_init_t *init)
       if (setresgid (0, 0, 0) == 0 && setresuid (0, 0, 0) < 0)
         hako_debug ("root is not mapped in the user namespace");
     }
-  if (init->ns.create[HAKO_NS_CGROUP] && unshare (CLONE_NEWCGROUP) < 0)
-    {
-      hako_error_sys (&err, "create the cgroup namespace");
-      fail (init, err);
-    }
   if (init->ns.create[HAKO_NS_TIME] && setup_time_namespace (l, &err) < 0)
     fail (init, err);
 
@@ -291,6 +304,8 @@ hako_init_main (hako_init_t *init)
     .trees = init->mount_trees,
     .devnull_fd = -1,
     .rootfd = -1,
+    .in_cgroup = wait_for_cgroup,
+    .in_cgroup_arg = init,
   };
   if (hako_rootfs_prepare (&rc, &err) < 0)
     fail (init, err);

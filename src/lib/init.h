@@ -32,6 +32,7 @@ typedef struct hako_init
   bool no_new_keyring;
   bool late_userns;   /* namespaces joined and created by the child itself */
   bool parent_hooks;  /* prestart or createRuntime hooks to run */
+  bool in_cgroup;     /* child: the parent said it moved us into the cgroup */
   pid_t pid;          /* the init's host pid, once known */
 } hako_init_t;
 

@@ -437,6 +437,8 @@ mount_cgroup (const struct hako_mount_env *env, const hako_spec_mount *m, size_t
   char p[HAKO_FD_PATH_MAX];
   unsigned long flags = (o->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME | MS_NOATIME | MS_STRICTATIME));
   bool ro = (o->flags & MS_RDONLY) != 0;
+  if (env->in_cgroup && env->in_cgroup (env->in_cgroup_arg, err) < 0)
+    return -1;
   struct hierarchy h[32];
   size_t n = host_hierarchies (h, 32);
   int rc = 0;

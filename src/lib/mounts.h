@@ -19,6 +19,11 @@ struct hako_mount_env
   bool cgroupns;            /* a new cgroup namespace */
   const char *cgroup_path;  /* the container's cgroup, relative to each hierarchy */
   const char *mount_label;  /* SELinux context for mounts, or NULL */
+  /* Called before the first cgroup file system is mounted (the init is
+     only then sure to be in its cgroup, and makes its cgroup namespace);
+     NULL for nothing to wait for.  */
+  int (*in_cgroup) (void *arg, hako_error_t **err);
+  void *in_cgroup_arg;
 };
 
 /* Before the container init exists, in the runtime's own namespaces: the

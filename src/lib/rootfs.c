@@ -90,11 +90,15 @@ hako_rootfs_prepare (struct hako_rootfs_ctx *c, hako_error_t **err)
     .cgroupns = c->cgroupns,
     .cgroup_path = c->cgroup_path,
     .mount_label = l ? l->mount_label : NULL,
+    .in_cgroup = c->in_cgroup,
+    .in_cgroup_arg = c->in_cgroup_arg,
   };
   for (size_t i = 0; i < c->config->mounts_len; i++)
     if (hako_mount_one (&env, c->config->mounts[i], i, err) < 0)
       return -1;
-  return hako_devices_setup (c->rootfd, c->config, c->userns, err);
+  if (hako_devices_setup (c->rootfd, c->config, c->userns, err) < 0)
+    return -1;
+  return c->in_cgroup ? c->in_cgroup (c->in_cgroup_arg, err) : 0;
 }
 
 int

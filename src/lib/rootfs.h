@@ -19,6 +19,9 @@ struct hako_rootfs_ctx
   int *trees;       /* id-mapped bind trees made before the init (mounts.h), or NULL */
   int devnull_fd;   /* the container's /dev/null, verified; -1 until needed */
   int rootfd;       /* set by prepare */
+  /* Before a cgroup mount, or at the end of prepare (mounts.h).  */
+  int (*in_cgroup) (void *arg, hako_error_t **err);
+  void *in_cgroup_arg;
   struct
   {
     const char *dest; /* a proc or sysfs destination of mounts[] */

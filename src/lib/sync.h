@@ -7,9 +7,13 @@
 
      parent                                 child (init)
      clone ------------------------------->  waits for GO
-     writes id maps, joins the cgroup
+     writes id maps
      GO (state JSON, for hooks) ---------->  joins/creates namespaces,
-                                             builds the root file system
+     joins the cgroup (meanwhile)            builds the root file system
+     CGROUP ------------------------------>  (awaited before the first
+                                             cgroup mount, the cgroup
+                                             namespace, the end of the
+                                             mounts)
                             <-------------  PID (only after a second fork:
                                              the real init's host pid)
                             <-------------  HOOKS (only when prestart or
@@ -51,6 +55,7 @@ enum hako_sync_type
   SYNC_SECCOMP_FD,
   SYNC_ERROR,
   SYNC_EXEC_PID,   /* exec: the pid of the process that will execve */
+  SYNC_CGROUP,     /* create: the init is in its cgroup now */
 };
 
 typedef struct hako_sync_msg
