@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <signal.h>
+#include <string.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -32,7 +33,8 @@ cmd_kill (hako_context_t *ctx, int argc, char **argv)
     {
       fputs ("Usage: hako kill [--all] ID [SIGNAL]\n\n"
              "Send SIGNAL (default SIGTERM) to the container's init.  SIGNAL is a name,\n"
-             "with or without SIG (TERM, SIGKILL, RTMIN+1), or a number.\n\n"
+             "with or without SIG (TERM, SIGKILL, RTMIN+1), or a number; 0 sends nothing\n"
+             "and only checks that the container's init runs.\n\n"
              "Options:\n"
              "  -a, --all   signal every process of the container (its cgroup)\n",
              stdout);
@@ -46,7 +48,8 @@ cmd_kill (hako_context_t *ctx, int argc, char **argv)
     rc = cli_usage_error ("kill", p.nargs == 0 ? "a container id is required" : "expected ID [SIGNAL]");
   else
     {
-      int sig = p.nargs == 2 ? hako_signal_from_name (p.args[1]) : SIGTERM;
+      /* 0, as for kill(1): no signal, only whether the init is there. */
+      int sig = p.nargs < 2 ? SIGTERM : strcmp (p.args[1], "0") == 0 ? 0 : hako_signal_from_name (p.args[1]);
       if (sig < 0)
         rc = cli_usage_error ("kill", "unknown signal `%s`", p.args[1]);
       else

@@ -260,11 +260,11 @@ parent_is_not_sh() {
 	assert_no_leftovers "$ID"
 }
 
-@test "kill: a bad signal is an error and changes nothing; a stopped container says container not running" {
+@test "kill: a bad signal is an error and changes nothing; 0 checks the init; a stopped container says container not running" {
 	set_args probe sleep 100
 	hako run -d -b "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1
 	local sig
-	for sig in BOGUS SIGFOO 0 65 KILLx RTMIN+99 ""; do
+	for sig in BOGUS SIGFOO 99999 65 KILLx RTMIN+99 ""; do
 		run hako kill "$ID" "$sig"
 		[ "$status" -eq 1 ]
 		[[ "$output" == *"unknown signal"* ]]
@@ -272,9 +272,15 @@ parent_is_not_sh() {
 	run hako kill "$ID" -9
 	[ "$status" -eq 1 ]
 	[ "$(status_of "$ID")" = running ]
+	# 0, as for kill(1): nothing sent, the answer says whether it runs.
+	hako kill "$ID" 0
+	[ "$(status_of "$ID")" = running ]
 	hako kill "$ID" 9
 	wait_status "$ID" stopped
 	run hako kill "$ID" KILL
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"container not running"* ]]
+	run hako kill "$ID" 0
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"container not running"* ]]
 	run hako kill nosuch-"$ID"
