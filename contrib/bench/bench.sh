@@ -29,6 +29,7 @@ fi
 
 bundle="$OUT/bundle"
 make_bundle() {
+	cd "$OUT"
 	rm -rf "$bundle"
 	mkdir -p "$bundle/rootfs"/{bin,etc,proc,sys,dev,tmp}
 	cp /bin/busybox "$bundle/rootfs/bin/"
@@ -53,25 +54,50 @@ H="$HAKO --root $OUT/root-hako"
 C="crun --root $OUT/root-crun"
 R="runc --root $OUT/root-runc"
 
+# hf NAME COMMAND...: the commands timed by hyperfine in ROUNDS rounds
+# (default 5) that alternate between them, RUNS runs each in all; the
+# medians are over every run of every round, so that a slow moment of the
+# machine falls on every runtime alike.
 hf() {
-	local name="$1"
+	local name="$1" rounds="${ROUNDS:-5}" r
 	shift
-	hyperfine -N -w 5 -r "$RUNS" --export-json "$OUT/$name.json" "$@" >"$OUT/$name.txt" 2>&1 || { cat "$OUT/$name.txt"; return 1; }
-	python3 - "$OUT/$name.json" "$name" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-res = d["results"]
-print(f"\n### {sys.argv[2]}\n")
-print("| command | median (ms) | mean ± σ (ms) | min (ms) |")
-print("|---|---|---|---|")
-for r in res:
-    print(f"| `{r['command'][:70]}` | {r['median']*1000:.2f} | {r['mean']*1000:.2f} ± {r['stddev']*1000:.2f} | {r['min']*1000:.2f} |")
-med = {r["command"].split()[0].split("/")[-1]: r["median"] for r in res}
+	[ "$RUNS" -ge "$rounds" ] || rounds=1
+	for r in $(seq "$rounds"); do
+		hyperfine -N -w 3 -r $((RUNS / rounds)) --export-json "$OUT/$name.$r.json" "$@" >"$OUT/$name.$r.txt" 2>&1 ||
+			{ cat "$OUT/$name.$r.txt"; return 1; }
+	done
+	python3 - "$OUT" "$name" "$rounds" <<'PY'
+import json, statistics, sys
+out, name, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+times, user, system = {}, {}, {}
+order = []
+for r in range(1, rounds + 1):
+    for res in json.load(open(f"{out}/{name}.{r}.json"))["results"]:
+        c = res["command"]
+        if c not in times:
+            order.append(c)
+        times.setdefault(c, []).extend(res["times"])
+        user.setdefault(c, []).extend(res.get("user_times") or [res["user"]])
+        system.setdefault(c, []).extend(res.get("system_times") or [res["system"]])
+json.dump({c: times[c] for c in order}, open(f"{out}/{name}.json", "w"))
+print(f"\n### {name}\n")
+print("| command | runs | median (ms) | mean ± σ (ms) | min (ms) | CPU user+sys (ms, mean) |")
+print("|---|---|---|---|---|---|")
+med = {}
+for c in order:
+    t = times[c]
+    cpu = (statistics.mean(user[c]) + statistics.mean(system[c])) * 1000
+    print(f"| `{c[:80]}` | {len(t)} | {statistics.median(t)*1000:.2f} | {statistics.mean(t)*1000:.2f} ± {statistics.pstdev(t)*1000:.2f} | {min(t)*1000:.2f} | {cpu:.2f} |")
+    words = [w.split("/")[-1] for w in c.replace("'", " ").split()]
+    for k in ("unshare", "hako", "crun", "runc"):
+        if k in words:
+            med.setdefault(k, statistics.median(t))
+            break
 if "hako" in med:
+    print()
     for k in ("crun", "runc", "unshare"):
         if k in med:
-            print(f"\nhako / {k}: {med['hako']/med[k]:.2f}", end="")
-    print()
+            print(f"- hako / {k} (medians): {med['hako']/med[k]:.2f}")
 PY
 }
 
@@ -142,17 +168,19 @@ PY
 import json, sys
 c = json.load(open(sys.argv[1])); c["process"]["args"] = ["/bin/sleep", "1000"]; json.dump(c, open(sys.argv[1], "w"))
 PY
-		n="${SCALE_N:-1000}"
-		for rt in hako crun runc; do
-			case $rt in hako) cmd="$H" ;; crun) cmd="$C" ;; runc) cmd="$R" ;; esac
-			for i in $(seq "$n"); do $cmd create "s$i" </dev/null >/dev/null 2>&1; done
-		done
-		RUNS=30 hf "scale-state" "$H state s500" "$C state s500" "$R state s500"
-		RUNS=10 hf "scale-list" "$H list" "$C list" "$R list"
-		RUNS=30 hf "scale-kill" "$H kill s500 0" "$C kill s500 0" "$R kill s500 0"
-		for rt in hako crun runc; do
-			case $rt in hako) cmd="$H" ;; crun) cmd="$C" ;; runc) cmd="$R" ;; esac
-			for i in $(seq "$n"); do $cmd delete --force "s$i" >/dev/null 2>&1; done
+		# The same calls with 10 and with SCALE_N (1,000) containers present.
+		for n in 10 "${SCALE_N:-1000}"; do
+			for rt in hako crun runc; do
+				case $rt in hako) cmd="$H" ;; crun) cmd="$C" ;; runc) cmd="$R" ;; esac
+				for i in $(seq "$n"); do $cmd create "s$i" </dev/null >/dev/null 2>&1; done
+			done
+			RUNS=30 hf "scale-$n-state" "$H state s5" "$C state s5" "$R state s5"
+			RUNS=10 hf "scale-$n-list" "$H list" "$C list" "$R list"
+			RUNS=30 hf "scale-$n-kill" "$H kill s5 0" "$C kill s5 0" "$R kill s5 0"
+			for rt in hako crun runc; do
+				case $rt in hako) cmd="$H" ;; crun) cmd="$C" ;; runc) cmd="$R" ;; esac
+				for i in $(seq "$n"); do $cmd delete --force "s$i" >/dev/null 2>&1; done
+			done
 		done
 		;;
 	memory)
