@@ -4,6 +4,7 @@
 
 #include "state.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -94,6 +95,39 @@ dir_new (const char *root, const char *id, int fd)
   return d;
 }
 
+enum claim_check
+{
+  CLAIM_OURS,    /* empty: ours to fill */
+  CLAIM_REMOVED, /* a delete --force took the empty directory between our
+                    mkdirat and our lock */
+  CLAIM_TAKEN,   /* the name was made anew by another create and our openat
+                    found that one, which its owner filled under the lock */
+  CLAIM_ERROR,   /* errno */
+};
+
+/* What the directory we made as the id, then opened and locked, is.  One
+   getdents64 on a small buffer: a third entry always fits.  */
+static enum claim_check
+claim_check (int fd)
+{
+  char buf[1024] __attribute__ ((aligned (8)));
+  ssize_t n = getdents64 (fd, buf, sizeof buf);
+  if (n < 0)
+    return errno == ENOENT ? CLAIM_REMOVED : CLAIM_ERROR; /* a removed directory reads as ENOENT */
+  for (ssize_t off = 0; off < n;)
+    {
+      const struct dirent64 *de = (const struct dirent64 *) (buf + off);
+      if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
+        return CLAIM_TAKEN;
+      off += de->d_reclen;
+    }
+  return CLAIM_OURS;
+}
+
+/* mkdirat, then openat by name, then flock: until the lock is held a
+   delete --force may remove the empty directory, and another create may
+   make the name anew; the directory we locked is then checked.
+   Nothing here removes by name: what we did not lock is not ours.  */
 int
 hako_state_claim (const char *root, const char *id, hako_container_dir_t **out, hako_error_t **err)
 {
@@ -104,28 +138,42 @@ hako_state_claim (const char *root, const char *id, hako_container_dir_t **out, 
   cleanup_close int rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return hako_error_sys (err, "open state directory `%s`", root);
-  if (mkdirat (rootfd, id, 0700) < 0)
+  for (int attempt = 0; attempt < 100; attempt++)
     {
-      if (errno == EEXIST)
-        return hako_error_set (err, EEXIST, "container `%s` already exists", id);
-      return hako_error_sys (err, "create state directory `%s/%s`", root, id);
-    }
-  int fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0)
-    {
+      if (mkdirat (rootfd, id, 0700) < 0)
+        {
+          if (errno == EEXIST)
+            return hako_error_set (err, EEXIST, "container `%s` already exists", id);
+          return hako_error_sys (err, "create state directory `%s/%s`", root, id);
+        }
+      int fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+      if (fd < 0)
+        {
+          if (errno == ENOENT)
+            continue;
+          return hako_error_sys (err, "open state directory `%s/%s`", root, id);
+        }
+      hako_container_dir_t *d = dir_new (root, id, fd);
+      if (hako_state_lock (d, err) < 0)
+        {
+          hako_state_close (d);
+          return -1;
+        }
+      enum claim_check c = claim_check (fd);
+      if (c == CLAIM_OURS)
+        {
+          *out = d;
+          return 0;
+        }
       int saved = errno;
-      unlinkat (rootfd, id, AT_REMOVEDIR);
-      return hako_error_set (err, saved, "open state directory `%s/%s`", root, id);
-    }
-  hako_container_dir_t *d = dir_new (root, id, fd);
-  if (hako_state_lock (d, err) < 0)
-    {
-      unlinkat (rootfd, id, AT_REMOVEDIR);
       hako_state_close (d);
-      return -1;
+      if (c == CLAIM_TAKEN)
+        return hako_error_set (err, EEXIST, "container `%s` already exists", id);
+      if (c == CLAIM_ERROR)
+        return hako_error_set (err, saved, "read state directory `%s/%s`", root, id);
     }
-  *out = d;
-  return 0;
+  return hako_error_set (err, EAGAIN,
+                         "container `%s`: its state directory was removed by others 100 times while we claimed it", id);
 }
 
 int
@@ -275,6 +323,7 @@ hako_state_remove (hako_container_dir_t *d, hako_error_t **err)
   if (dir != NULL)
     {
       struct dirent *de;
+      rewinddir (dir); /* the offset is shared with the claim's getdents */
       while ((de = readdir (dir)) != NULL)
         {
           if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
@@ -285,6 +334,20 @@ hako_state_remove (hako_container_dir_t *d, hako_error_t **err)
     }
   else if (fd >= 0)
     close (fd);
+  /* By name only while the name is still our directory: once it is gone
+     (another remover, or the claim it was made for lost the race), the
+     name may be a newer container's, whose empty directory is not ours to
+     take.  Every remover holds the lock of what it removes, so the name
+     cannot change between the check and the rmdir.  */
+  struct stat self, named;
+  if (fstat (d->dirfd, &self) < 0)
+    return hako_error_sys (err, "remove `%s`", d->path);
+  if (self.st_nlink == 0)
+    return 0;
+  if (lstat (d->path, &named) < 0)
+    return errno == ENOENT ? 0 : hako_error_sys (err, "remove `%s`", d->path);
+  if (named.st_dev != self.st_dev || named.st_ino != self.st_ino)
+    return 0;
   if (rmdir (d->path) < 0 && errno != ENOENT)
     return hako_error_sys (err, "remove `%s`", d->path);
   return 0;

@@ -41,7 +41,8 @@ int hako_validate_id (const char *id, hako_error_t **err);
 int hako_state_root_ensure (const char *root, hako_error_t **err);
 
 /* Claim ID: create its directory, failing with "exists" when taken.  The
-   directory comes back locked.  */
+   directory comes back locked, empty and still named ID: a directory made
+   anew by another create in between is never taken for ours.  */
 int hako_state_claim (const char *root, const char *id, hako_container_dir_t **out, hako_error_t **err);
 /* Open an existing container.  LOCK takes the exclusive lock (waiting for
    it); a directory removed while we waited reads as "does not exist".  */
@@ -63,7 +64,8 @@ int hako_state_write (hako_container_dir_t *d, const hako_st_record *rec, hako_e
 /* Write NAME in the directory atomically: temp file, fsync, rename.  */
 int hako_state_write_file (hako_container_dir_t *d, const char *name, const char *data, size_t len,
                            hako_error_t **err);
-/* Remove the whole directory (after the container is gone).  */
+/* Remove the whole directory (after the container is gone), with the lock
+   held; the name is removed only while it still is this directory.  */
 int hako_state_remove (hako_container_dir_t *d, hako_error_t **err);
 
 /* Live facts.  */
