@@ -25,13 +25,21 @@ static const struct cli_opt list_opts[] = {
   { NULL, 0, 0, 0 },
 };
 
+/* The name of UID, looked up once per uid in a row (each getpwuid reads
+   /etc/passwd again; a thousand containers mostly have one owner).  */
 static char *
 owner_name (uid_t uid)
 {
-  struct passwd *pw = getpwuid (uid);
-  if (pw)
-    return hako_xstrdup (pw->pw_name);
-  return hako_strdup_printf ("#%u", (unsigned) uid);
+  static uid_t last_uid = (uid_t) -1;
+  static char *last_name;
+  if (last_name == NULL || uid != last_uid)
+    {
+      struct passwd *pw = getpwuid (uid);
+      free (last_name);
+      last_name = pw ? hako_xstrdup (pw->pw_name) : hako_strdup_printf ("#%u", (unsigned) uid);
+      last_uid = uid;
+    }
+  return hako_xstrdup (last_name);
 }
 
 int
