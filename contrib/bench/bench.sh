@@ -3,7 +3,7 @@
 # The figures of BENCHMARKS.md, side by side with Debian's crun and runc in
 # one run on the same bundle.  Not part of the test suite.
 #   contrib/bench/bench.sh [BUILDDIR] [WORKLOAD...]
-# Workloads: run run-seccomp lifecycle exec parallel scale memory size
+# Workloads: run run-seccomp lifecycle exec parallel memory size scale
 # (default: all).  Results go to stdout (markdown) and $OUT (default
 # /tmp/hako-bench).
 set -eu
@@ -14,7 +14,8 @@ HAKO="$build/hako"
 OUT="${OUT:-/tmp/hako-bench}"
 RUNS="${RUNS:-100}"
 mkdir -p "$OUT"
-workloads="${*:-run run-seccomp lifecycle exec parallel scale memory size}"
+# scale last: removing its thousands of containers takes crun and runc a while.
+workloads="${*:-run run-seccomp lifecycle exec parallel memory size scale}"
 
 command -v hyperfine >/dev/null || { echo "hyperfine is needed (apt-get install hyperfine)" >&2; exit 1; }
 command -v crun >/dev/null && command -v runc >/dev/null || { echo "crun and runc are needed" >&2; exit 1; }
@@ -179,7 +180,11 @@ PY
 			RUNS=30 hf "scale-$n-kill" "$H kill s5 0" "$C kill s5 0" "$R kill s5 0"
 			for rt in hako crun runc; do
 				case $rt in hako) cmd="$H" ;; crun) cmd="$C" ;; runc) cmd="$R" ;; esac
-				for i in $(seq "$n"); do $cmd delete --force "s$i" >/dev/null 2>&1; done
+				for i in $(seq "$n"); do
+					$cmd delete --force "s$i" >/dev/null 2>&1 &
+					[ $((i % 20)) != 0 ] || wait
+				done
+				wait
 			done
 		done
 		;;
