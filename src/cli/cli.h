@@ -11,15 +11,15 @@
 
 enum opt_kind
 {
-  OPT_FLAG,    /* bool; accepts =true/false */
-  OPT_VALUE,   /* takes a value */
-  OPT_LIST,    /* takes a value, repeatable */
+  OPT_FLAG,  /* bool; accepts =true/false */
+  OPT_VALUE, /* takes a value */
+  OPT_LIST,  /* takes a value, repeatable */
 };
 
 struct cli_opt
 {
-  const char *name;   /* long name without dashes */
-  char short_name;    /* 0 if none */
+  const char *name; /* long name without dashes */
+  char short_name;  /* 0 if none */
   enum opt_kind kind;
   int id;
 };
@@ -31,7 +31,7 @@ struct cli_parsed
   bool set[64];
   char **list[64];
   int list_len[64];
-  char **args;        /* positional arguments */
+  char **args; /* positional arguments */
   int nargs;
 };
 

@@ -48,36 +48,36 @@ static const struct cli_opt run_opts[] = {
   { NULL, 0, 0, 0 },
 };
 
-static const char create_help[] =
-  "Usage: hako create [options] ID\n\n"
-  "Create a container from a bundle: everything is set up and the init waits,\n"
-  "before the user process, until `hako start ID`.\n\n"
-  "Options:\n"
-  "  -b, --bundle DIR          the bundle (default: the current directory)\n"
-  "  -f, --config FILE         the config file, relative to the bundle (default: config.json)\n"
-  "  --console-socket PATH     send the pty master of a terminal over this unix socket\n"
-  "  --pid-file FILE           write the init's host pid to FILE (no trailing newline)\n"
-  "  --no-pivot                move the root and chroot instead of pivot_root (ramdisk roots)\n"
-  "  --no-new-keyring          keep the caller's session keyring\n"
-  "  --preserve-fds N          pass descriptors 3 .. 3+N-1 to the process (plus LISTEN_FDS)\n"
-  "  --no-subreaper            accepted for compatibility; meaningful only for run\n";
+static const char create_help[]
+    = "Usage: hako create [options] ID\n\n"
+      "Create a container from a bundle: everything is set up and the init waits,\n"
+      "before the user process, until `hako start ID`.\n\n"
+      "Options:\n"
+      "  -b, --bundle DIR          the bundle (default: the current directory)\n"
+      "  -f, --config FILE         the config file, relative to the bundle (default: config.json)\n"
+      "  --console-socket PATH     send the pty master of a terminal over this unix socket\n"
+      "  --pid-file FILE           write the init's host pid to FILE (no trailing newline)\n"
+      "  --no-pivot                move the root and chroot instead of pivot_root (ramdisk roots)\n"
+      "  --no-new-keyring          keep the caller's session keyring\n"
+      "  --preserve-fds N          pass descriptors 3 .. 3+N-1 to the process (plus LISTEN_FDS)\n"
+      "  --no-subreaper            accepted for compatibility; meaningful only for run\n";
 
-static const char run_help[] =
-  "Usage: hako run [options] ID\n\n"
-  "Create and start a container.  In the foreground (the default) hako forwards\n"
-  "signals, relays a terminal, waits, deletes the container and exits with its\n"
-  "status (128+N when killed by signal N).\n\n"
-  "Options:\n"
-  "  -b, --bundle DIR          the bundle (default: the current directory)\n"
-  "  -f, --config FILE         the config file, relative to the bundle (default: config.json)\n"
-  "  -d, --detach              return once the process has started\n"
-  "  --keep                    do not delete the container when it exits\n"
-  "  --console-socket PATH     send the pty master of a terminal over this unix socket (with -d)\n"
-  "  --pid-file FILE           write the init's host pid to FILE\n"
-  "  --no-pivot                move the root and chroot instead of pivot_root\n"
-  "  --no-new-keyring          keep the caller's session keyring\n"
-  "  --preserve-fds N          pass descriptors 3 .. 3+N-1 to the process\n"
-  "  --no-subreaper            do not make hako a child subreaper while it waits\n";
+static const char run_help[]
+    = "Usage: hako run [options] ID\n\n"
+      "Create and start a container.  In the foreground (the default) hako forwards\n"
+      "signals, relays a terminal, waits, deletes the container and exits with its\n"
+      "status (128+N when killed by signal N).\n\n"
+      "Options:\n"
+      "  -b, --bundle DIR          the bundle (default: the current directory)\n"
+      "  -f, --config FILE         the config file, relative to the bundle (default: config.json)\n"
+      "  -d, --detach              return once the process has started\n"
+      "  --keep                    do not delete the container when it exits\n"
+      "  --console-socket PATH     send the pty master of a terminal over this unix socket (with -d)\n"
+      "  --pid-file FILE           write the init's host pid to FILE\n"
+      "  --no-pivot                move the root and chroot instead of pivot_root\n"
+      "  --no-new-keyring          keep the caller's session keyring\n"
+      "  --preserve-fds N          pass descriptors 3 .. 3+N-1 to the process\n"
+      "  --no-subreaper            do not make hako a child subreaper while it waits\n";
 
 static int
 common (hako_context_t *ctx, int argc, char **argv, bool run)

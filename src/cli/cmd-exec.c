@@ -47,31 +47,30 @@ static const struct cli_opt exec_opts[] = {
   { NULL, 0, 0, 0 },
 };
 
-static const char help[] =
-  "Usage: hako exec [options] ID COMMAND [ARG...]\n"
-  "       hako exec [options] --process process.json ID\n\n"
-  "Run a new process inside a running container: it joins the container's\n"
-  "namespaces and cgroup and gets the container's process profile (user,\n"
-  "capabilities, rlimits, no_new_privs, seccomp, LSM labels, environment)\n"
-  "adjusted by the options below.  Exits with the process's status, or 255\n"
-  "when hako itself fails.\n\n"
-  "Options:\n"
-  "  -p, --process FILE        the process as runtime-spec JSON (\"-\" for stdin)\n"
-  "  -t, --tty                 allocate a pseudo-terminal\n"
-  "  --console-socket PATH     send the pty master over this unix socket (with -d)\n"
-  "  -d, --detach              return once the process has started\n"
-  "  --pid-file FILE           write the process's host pid to FILE\n"
-  "  -e, --env K=V             set an environment variable (repeatable)\n"
-  "  --cwd DIR                 the working directory in the container\n"
-  "  -u, --user UID[:GID]      the user and group ids\n"
-  "  -g, --additional-gids G   a supplementary group (repeatable)\n"
-  "  -c, --cap CAP             add a capability to every set (repeatable)\n"
-  "  --no-new-privs            set no_new_privs\n"
-  "  --preserve-fds N          pass descriptors 3 .. 3+N-1\n"
-  "  --process-label LABEL     the SELinux label of the process\n"
-  "  --apparmor PROFILE        the AppArmor profile of the process\n"
-  "  --cgroup [CTRL:]PATH      join this sub-cgroup of the container's\n"
-  "  --ignore-paused           exec even into a paused container\n";
+static const char help[] = "Usage: hako exec [options] ID COMMAND [ARG...]\n"
+                           "       hako exec [options] --process process.json ID\n\n"
+                           "Run a new process inside a running container: it joins the container's\n"
+                           "namespaces and cgroup and gets the container's process profile (user,\n"
+                           "capabilities, rlimits, no_new_privs, seccomp, LSM labels, environment)\n"
+                           "adjusted by the options below.  Exits with the process's status, or 255\n"
+                           "when hako itself fails.\n\n"
+                           "Options:\n"
+                           "  -p, --process FILE        the process as runtime-spec JSON (\"-\" for stdin)\n"
+                           "  -t, --tty                 allocate a pseudo-terminal\n"
+                           "  --console-socket PATH     send the pty master over this unix socket (with -d)\n"
+                           "  -d, --detach              return once the process has started\n"
+                           "  --pid-file FILE           write the process's host pid to FILE\n"
+                           "  -e, --env K=V             set an environment variable (repeatable)\n"
+                           "  --cwd DIR                 the working directory in the container\n"
+                           "  -u, --user UID[:GID]      the user and group ids\n"
+                           "  -g, --additional-gids G   a supplementary group (repeatable)\n"
+                           "  -c, --cap CAP             add a capability to every set (repeatable)\n"
+                           "  --no-new-privs            set no_new_privs\n"
+                           "  --preserve-fds N          pass descriptors 3 .. 3+N-1\n"
+                           "  --process-label LABEL     the SELinux label of the process\n"
+                           "  --apparmor PROFILE        the AppArmor profile of the process\n"
+                           "  --cgroup [CTRL:]PATH      join this sub-cgroup of the container's\n"
+                           "  --ignore-paused           exec even into a paused container\n";
 
 int
 cmd_exec (hako_context_t *ctx, int argc, char **argv)
@@ -88,7 +87,8 @@ cmd_exec (hako_context_t *ctx, int argc, char **argv)
               const char *n = argv[i - 1] + 1 + (argv[i - 1][1] == '-');
               bool takes = false;
               for (const struct cli_opt *o = exec_opts; o->name; o++)
-                if (o->kind != OPT_FLAG && (strcmp (o->name, n) == 0 || (o->short_name && n[0] == o->short_name && n[1] == 0)))
+                if (o->kind != OPT_FLAG
+                    && (strcmp (o->name, n) == 0 || (o->short_name && n[0] == o->short_name && n[1] == 0)))
                   takes = true;
               if (takes)
                 continue;

@@ -81,7 +81,8 @@ cmd_delete (hako_context_t *ctx, int argc, char **argv)
     return 1;
   int rc;
   if (p.nargs != 1)
-    rc = cli_usage_error ("delete", p.nargs == 0 ? "a container id is required" : "exactly one container id is expected");
+    rc = cli_usage_error ("delete",
+                          p.nargs == 0 ? "a container id is required" : "exactly one container id is expected");
   else
     {
       hako_error_t *err = NULL;

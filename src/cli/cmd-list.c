@@ -111,7 +111,8 @@ cmd_list (hako_context_t *ctx, int argc, char **argv)
               if (e[i].annotations_json)
                 {
                   hako_error_t *perr = NULL;
-                  yajl_val a = hako_json_parse_tree (e[i].annotations_json, strlen (e[i].annotations_json), "annotations", &perr);
+                  yajl_val a = hako_json_parse_tree (e[i].annotations_json, strlen (e[i].annotations_json),
+                                                     "annotations", &perr);
                   hako_error_free (perr);
                   hako_json_gen_key (g, "annotations");
                   hako_json_gen_tree (g, a);
@@ -131,8 +132,8 @@ cmd_list (hako_context_t *ctx, int argc, char **argv)
       for (size_t i = 0; i < n; i++)
         {
           char *owner = owner_name (e[i].owner);
-          printf ("%-12s %-10d %-10s %-40s %-30s %s\n", e[i].id, (int) e[i].pid, e[i].status, e[i].bundle,
-                  e[i].created, owner);
+          printf ("%-12s %-10d %-10s %-40s %-30s %s\n", e[i].id, (int) e[i].pid, e[i].status, e[i].bundle, e[i].created,
+                  owner);
           free (owner);
         }
     }

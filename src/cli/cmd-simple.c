@@ -45,8 +45,10 @@ int
 cmd_state (hako_context_t *ctx, int argc, char **argv)
 {
   const char *id;
-  int r = one_id ("state", "Usage: hako state ID\n\nPrint the state of a container as JSON (runtime-spec state plus\n"
-                           "rootfs, created and owner, as runc prints them).\n", argc, argv, &id);
+  int r = one_id ("state",
+                  "Usage: hako state ID\n\nPrint the state of a container as JSON (runtime-spec state plus\n"
+                  "rootfs, created and owner, as runc prints them).\n",
+                  argc, argv, &id);
   if (r >= 0)
     return r;
   hako_error_t *err = NULL;
@@ -62,8 +64,9 @@ int
 cmd_pause (hako_context_t *ctx, int argc, char **argv)
 {
   const char *id;
-  int r = one_id ("pause", "Usage: hako pause ID\n\nFreeze every process of a container (freezer v1, cgroup.freeze v2).\n",
-                  argc, argv, &id);
+  int r = one_id ("pause",
+                  "Usage: hako pause ID\n\nFreeze every process of a container (freezer v1, cgroup.freeze v2).\n", argc,
+                  argv, &id);
   if (r >= 0)
     return r;
   hako_error_t *err = NULL;

@@ -63,31 +63,30 @@ static const struct cli_opt update_opts[] = {
   { NULL, 0, 0, 0 },
 };
 
-static const char update_help[] =
-  "Usage: hako update [options] ID\n\n"
-  "Change the resource limits of a running container.\n\n"
-  "Options:\n"
-  "  -r, --resources FILE      a linux.resources JSON object (\"-\" for stdin); the\n"
-  "                            other options are then ignored\n"
-  "  --blkio-weight N          block I/O weight (10-1000)\n"
-  "  --cpu-period N            CPU CFS period (microseconds)\n"
-  "  --cpu-quota N             CPU CFS quota (microseconds; -1 for none)\n"
-  "  --cpu-burst N             CPU CFS burst (microseconds)\n"
-  "  --cpu-share N             CPU shares (relative weight)\n"
-  "  --cpu-rt-period N         realtime period (microseconds)\n"
-  "  --cpu-rt-runtime N        realtime runtime (microseconds)\n"
-  "  --cpuset-cpus LIST        CPUs allowed (0-3, 0,1)\n"
-  "  --cpuset-mems LIST        memory nodes allowed\n"
-  "  --cpu-idle 0|1            SCHED_IDLE for the cgroup\n"
-  "  --memory SIZE             memory limit (bytes, or with k/m/g; -1 for none, which\n"
-  "                            frees swap too unless --memory-swap is given)\n"
-  "  --memory-reservation SIZE memory soft limit\n"
-  "  --memory-swap SIZE        memory plus swap limit (-1 for none)\n"
-  "  --kernel-memory SIZE      kernel memory limit (v1 kernels that still have it)\n"
-  "  --kernel-memory-tcp SIZE  kernel TCP buffer limit (v1)\n"
-  "  --pids-limit N            maximum number of processes (0: no new one; -1: none)\n"
-  "  --l3-cache-schema S       Intel RDT L3 schema\n"
-  "  --mem-bw-schema S         Intel RDT memory bandwidth schema\n";
+static const char update_help[] = "Usage: hako update [options] ID\n\n"
+                                  "Change the resource limits of a running container.\n\n"
+                                  "Options:\n"
+                                  "  -r, --resources FILE      a linux.resources JSON object (\"-\" for stdin); the\n"
+                                  "                            other options are then ignored\n"
+                                  "  --blkio-weight N          block I/O weight (10-1000)\n"
+                                  "  --cpu-period N            CPU CFS period (microseconds)\n"
+                                  "  --cpu-quota N             CPU CFS quota (microseconds; -1 for none)\n"
+                                  "  --cpu-burst N             CPU CFS burst (microseconds)\n"
+                                  "  --cpu-share N             CPU shares (relative weight)\n"
+                                  "  --cpu-rt-period N         realtime period (microseconds)\n"
+                                  "  --cpu-rt-runtime N        realtime runtime (microseconds)\n"
+                                  "  --cpuset-cpus LIST        CPUs allowed (0-3, 0,1)\n"
+                                  "  --cpuset-mems LIST        memory nodes allowed\n"
+                                  "  --cpu-idle 0|1            SCHED_IDLE for the cgroup\n"
+                                  "  --memory SIZE             memory limit (bytes, or with k/m/g; -1 for none, which\n"
+                                  "                            frees swap too unless --memory-swap is given)\n"
+                                  "  --memory-reservation SIZE memory soft limit\n"
+                                  "  --memory-swap SIZE        memory plus swap limit (-1 for none)\n"
+                                  "  --kernel-memory SIZE      kernel memory limit (v1 kernels that still have it)\n"
+                                  "  --kernel-memory-tcp SIZE  kernel TCP buffer limit (v1)\n"
+                                  "  --pids-limit N            maximum number of processes (0: no new one; -1: none)\n"
+                                  "  --l3-cache-schema S       Intel RDT L3 schema\n"
+                                  "  --mem-bw-schema S         Intel RDT memory bandwidth schema\n";
 
 /* runc's unit suffixes: 512, 512k, 512m, 1g (binary), -1.  */
 static int
@@ -126,7 +125,8 @@ parse_size (const char *s, int64_t *out)
     default:
       return -1;
     }
-  if (*end && end[1] && ! ((end[1] == 'b' || end[1] == 'B' || end[1] == 'i') && (end[2] == '\0' || (end[2] == 'b' || end[2] == 'B'))))
+  if (*end && end[1]
+      && ! ((end[1] == 'b' || end[1] == 'B' || end[1] == 'i') && (end[2] == '\0' || (end[2] == 'b' || end[2] == 'B'))))
     return -1;
   *out = (int64_t) (v * mult);
   return 0;
@@ -158,7 +158,8 @@ cmd_update (hako_context_t *ctx, int argc, char **argv)
   int rc = 0;
   if (p.nargs != 1)
     {
-      rc = cli_usage_error ("update", p.nargs == 0 ? "a container id is required" : "exactly one container id is expected");
+      rc = cli_usage_error ("update",
+                            p.nargs == 0 ? "a container id is required" : "exactly one container id is expected");
       cli_parsed_free (&p);
       return rc;
     }
@@ -233,7 +234,8 @@ cmd_update (hako_context_t *ctx, int argc, char **argv)
       json = hako_json_gen_finish (g, &len);
       if (rc == 0 && (p.set[O_L3] || p.set[O_MBW]))
         {
-          hako_error_set (&err, 0, "update: --l3-cache-schema and --mem-bw-schema need Intel RDT, which this host lacks");
+          hako_error_set (&err, 0,
+                          "update: --l3-cache-schema and --mem-bw-schema need Intel RDT, which this host lacks");
           rc = cli_fail (err, 1);
         }
     }

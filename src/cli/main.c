@@ -36,25 +36,27 @@ static const struct cli_command commands[] = {
 static void
 usage (FILE *out)
 {
-  fprintf (out, "Usage: hako [global options] COMMAND [options] [arguments]\n\n"
-                "An OCI container runtime (runtime-spec %s), compatible with runc's command line.\n\n"
-                "Commands:\n",
+  fprintf (out,
+           "Usage: hako [global options] COMMAND [options] [arguments]\n\n"
+           "An OCI container runtime (runtime-spec %s), compatible with runc's command line.\n\n"
+           "Commands:\n",
            HAKO_SPEC_VERSION);
   for (const struct cli_command *c = commands; c->name; c++)
     fprintf (out, "  %-11s %s\n", c->name, c->summary);
-  fprintf (out, "\nGlobal options:\n"
-                "  --root DIR            state directory (default /run/hako; $XDG_RUNTIME_DIR/hako when not root)\n"
-                "  --log FILE            write log messages to FILE (default: stderr)\n"
-                "  --log-format FORMAT   text or json (json lines as runc writes them)\n"
-                "  --log-level LEVEL     error, warning, info or debug\n"
-                "  --debug               log debug messages\n"
-                "  --systemd-cgroup      manage cgroups through systemd (cgroupsPath is slice:prefix:name)\n"
-                "  --cgroup-manager M    cgroupfs (the default), systemd (as --systemd-cgroup) or disabled (no cgroup)\n"
-                "  --rootless VALUE      true, false or auto: whether cgroup errors are tolerated\n"
-                "  --criu PATH           accepted for old callers and ignored (criu is not used this way)\n"
-                "  -v, --version         print the version\n"
-                "  -h, --help            print this help\n\n"
-                "Run `hako COMMAND --help` for the options of a command.\n");
+  fprintf (out,
+           "\nGlobal options:\n"
+           "  --root DIR            state directory (default /run/hako; $XDG_RUNTIME_DIR/hako when not root)\n"
+           "  --log FILE            write log messages to FILE (default: stderr)\n"
+           "  --log-format FORMAT   text or json (json lines as runc writes them)\n"
+           "  --log-level LEVEL     error, warning, info or debug\n"
+           "  --debug               log debug messages\n"
+           "  --systemd-cgroup      manage cgroups through systemd (cgroupsPath is slice:prefix:name)\n"
+           "  --cgroup-manager M    cgroupfs (the default), systemd (as --systemd-cgroup) or disabled (no cgroup)\n"
+           "  --rootless VALUE      true, false or auto: whether cgroup errors are tolerated\n"
+           "  --criu PATH           accepted for old callers and ignored (criu is not used this way)\n"
+           "  -v, --version         print the version\n"
+           "  -h, --help            print this help\n\n"
+           "Run `hako COMMAND --help` for the options of a command.\n");
 }
 
 static void
@@ -113,7 +115,8 @@ main (int argc, char **argv)
           && i < argc)
         {
           /* --rootless may also stand alone (meaning true).  */
-          if (strcmp (n, "rootless") == 0 && strcmp (argv[i], "true") && strcmp (argv[i], "false") && strcmp (argv[i], "auto"))
+          if (strcmp (n, "rootless") == 0 && strcmp (argv[i], "true") && strcmp (argv[i], "false")
+              && strcmp (argv[i], "auto"))
             continue;
           i++;
         }
@@ -122,7 +125,9 @@ main (int argc, char **argv)
   __attribute__ ((cleanup (cli_parsed_free))) struct cli_parsed g;
   /* --rootless alone: treat as --rootless=true.  */
   for (int k = 1; k < i; k++)
-    if (strcmp (argv[k], "--rootless") == 0 && (k + 1 >= i || (strcmp (argv[k + 1], "true") && strcmp (argv[k + 1], "false") && strcmp (argv[k + 1], "auto"))))
+    if (strcmp (argv[k], "--rootless") == 0
+        && (k + 1 >= i
+            || (strcmp (argv[k + 1], "true") && strcmp (argv[k + 1], "false") && strcmp (argv[k + 1], "auto"))))
       argv[k] = (char *) "--rootless=true";
   if (cli_parse (NULL, i - 1, argv + 1, global_opts, 0, &g) < 0)
     return 1;

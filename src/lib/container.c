@@ -122,7 +122,8 @@ hako_container_state (hako_context_t *ctx, const char *id, char **json, hako_err
         {
           hako_error_free (*err);
           *err = NULL;
-          return hako_error_set (err, 0, "container `%s` is a leftover of a failed create: run `delete --force %s`", id, id);
+          return hako_error_set (err, 0, "container `%s` is a leftover of a failed create: run `delete --force %s`", id,
+                                 id);
         }
       return -1;
     }
@@ -267,7 +268,7 @@ struct create_result
   hako_st_record *rec;
   hako_init_t *init;
   pid_t pid;
-  int sync_fd;    /* parent's end */
+  int sync_fd;        /* parent's end */
   int console_master; /* run in the foreground with a terminal */
 };
 
@@ -368,7 +369,8 @@ drive_init (struct create_result *r, hako_error_t **err)
           if (config->hooks
               && (hako_hooks_run (config->hooks->prestart, config->hooks->prestart_len, "prestart", state, err) < 0
                   || hako_hooks_run (config->hooks->create_runtime, config->hooks->create_runtime_len, "createRuntime",
-                                     state, err) < 0))
+                                     state, err)
+                         < 0))
             return -1;
           if (hako_sync_send (r->sync_fd, SYNC_HOOKS_DONE, NULL, 0, -1, err) < 0)
             return -1;
@@ -456,8 +458,9 @@ do_create (hako_context_t *ctx, const struct hako_create_options *o, bool run_mo
     if (t != HAKO_NS_USER && t != HAKO_NS_PID && t != HAKO_NS_TIME && init->ns.join_fd[t] >= 0)
       other_joins = true;
   init->late_userns = init->ns.join_fd[HAKO_NS_USER] >= 0 || (init->ns.create[HAKO_NS_USER] && other_joins);
-  init->parent_hooks = config->hooks && (has_hooks (config->hooks->prestart, config->hooks->prestart_len)
-                                         || has_hooks (config->hooks->create_runtime, config->hooks->create_runtime_len));
+  init->parent_hooks = config->hooks
+                       && (has_hooks (config->hooks->prestart, config->hooks->prestart_len)
+                           || has_hooks (config->hooks->create_runtime, config->hooks->create_runtime_len));
   if (o->console_socket && (init->console_fd = hako_console_socket_connect (o->console_socket, err)) < 0)
     return -1;
 

@@ -29,9 +29,12 @@ struct devspec
 };
 
 static const struct devspec default_devices[] = {
-  { "/dev/null", 'c', 1, 3, 0666, (uid_t) -1, (gid_t) -1 },    { "/dev/zero", 'c', 1, 5, 0666, (uid_t) -1, (gid_t) -1 },
-  { "/dev/full", 'c', 1, 7, 0666, (uid_t) -1, (gid_t) -1 },    { "/dev/random", 'c', 1, 8, 0666, (uid_t) -1, (gid_t) -1 },
-  { "/dev/urandom", 'c', 1, 9, 0666, (uid_t) -1, (gid_t) -1 }, { "/dev/tty", 'c', 5, 0, 0666, (uid_t) -1, (gid_t) -1 },
+  { "/dev/null", 'c', 1, 3, 0666, (uid_t) -1, (gid_t) -1 },
+  { "/dev/zero", 'c', 1, 5, 0666, (uid_t) -1, (gid_t) -1 },
+  { "/dev/full", 'c', 1, 7, 0666, (uid_t) -1, (gid_t) -1 },
+  { "/dev/random", 'c', 1, 8, 0666, (uid_t) -1, (gid_t) -1 },
+  { "/dev/urandom", 'c', 1, 9, 0666, (uid_t) -1, (gid_t) -1 },
+  { "/dev/tty", 'c', 5, 0, 0666, (uid_t) -1, (gid_t) -1 },
 };
 
 static mode_t

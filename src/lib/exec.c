@@ -101,7 +101,8 @@ adjust_process (hako_spec_process *p, const struct hako_exec_options *o, hako_er
       unsigned long g = strtoul (o->additional_gids[i], &end, 10);
       if (end == o->additional_gids[i] || *end)
         return hako_error_set (err, 0, "--additional-gids `%s`: expected a number", o->additional_gids[i]);
-      p->user->additional_gids = hako_xrealloc (p->user->additional_gids, (p->user->additional_gids_len + 1) * sizeof (uint32_t));
+      p->user->additional_gids
+          = hako_xrealloc (p->user->additional_gids, (p->user->additional_gids_len + 1) * sizeof (uint32_t));
       p->user->additional_gids[p->user->additional_gids_len++] = (uint32_t) g;
     }
   if (o->caps && o->caps[0])
@@ -150,8 +151,7 @@ struct exec_child
 
 /* In the child: join the namespaces (user first), become the process.  A
    pid namespace was joined by the parent already.  */
-static void __attribute__ ((noreturn))
-exec_child_main (struct exec_child *c)
+static void __attribute__ ((noreturn)) exec_child_main (struct exec_child *c)
 {
   hako_error_t *err = NULL;
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -383,7 +383,8 @@ hako_container_exec (hako_context_t *ctx, const struct hako_exec_options *o, int
   if (rc == 0)
     rc = hako_exec_affinity_initial (&plan, pid, err);
   if (rc == 0)
-    rc = o->cgroup ? hako_cgroup_enter_sub (rec->cgroup, pid, o->cgroup, err) : hako_cgroup_enter (rec->cgroup, pid, err);
+    rc = o->cgroup ? hako_cgroup_enter_sub (rec->cgroup, pid, o->cgroup, err)
+                   : hako_cgroup_enter (rec->cgroup, pid, err);
   if (rc == 0)
     rc = hako_sync_send (pair[0], SYNC_GO, NULL, 0, -1, err);
   if (rc < 0 && pid > 0)
@@ -411,7 +412,8 @@ hako_container_exec (hako_context_t *ctx, const struct hako_exec_options *o, int
       else if (msg.type == SYNC_SECCOMP_FD)
         {
           const hako_spec_seccomp *s = config->linux ? config->linux->seccomp : NULL;
-          rc = hako_seccomp_notify_send (s ? s->listener_path : NULL, s ? s->listener_metadata : NULL, state, pid, msg.fd, err);
+          rc = hako_seccomp_notify_send (s ? s->listener_path : NULL, s ? s->listener_metadata : NULL, state, pid,
+                                         msg.fd, err);
           hako_sync_msg_clear (&msg);
         }
       else

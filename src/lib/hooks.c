@@ -92,8 +92,8 @@ run_one (const hako_spec_hook *h, size_t idx, const char *kind, const char *stat
               kill (-pid, SIGKILL);
               kill (pid, SIGKILL);
               waitpid (pid, NULL, 0);
-              return hako_error_set (err, ETIMEDOUT, "%s hook %zu (`%s`) timed out after %lld s", kind, idx,
-                                     h->path, (long long) h->timeout);
+              return hako_error_set (err, ETIMEDOUT, "%s hook %zu (`%s`) timed out after %lld s", kind, idx, h->path,
+                                     (long long) h->timeout);
             }
           struct pollfd p = { pfd, POLLIN, 0 };
           int r = poll (&p, 1, (int) (left > 1000000 ? 1000000 : left));
@@ -115,8 +115,7 @@ run_one (const hako_spec_hook *h, size_t idx, const char *kind, const char *stat
 }
 
 int
-hako_hooks_run (hako_spec_hook *const *hooks, size_t n, const char *kind, const char *state_json,
-                hako_error_t **err)
+hako_hooks_run (hako_spec_hook *const *hooks, size_t n, const char *kind, const char *state_json, hako_error_t **err)
 {
   for (size_t i = 0; i < n; i++)
     {

@@ -69,8 +69,7 @@ hako_init_spawn (hako_init_t *init, pid_t *pid, hako_error_t **err)
   return 0;
 }
 
-static void __attribute__ ((noreturn))
-fail (hako_init_t *init, hako_error_t *err)
+static void __attribute__ ((noreturn)) fail (hako_init_t *init, hako_error_t *err)
 {
   hako_sync_fail (init->sync_fd, err);
 }
@@ -317,8 +316,8 @@ hako_init_main (hako_init_t *init)
   /* createContainer: in the container's namespaces, still before
      pivot_root, so the hook's path resolves in the runtime's view.  */
   if (config->hooks)
-    run_container_hooks (init, config->hooks->create_container, config->hooks->create_container_len,
-                         "createContainer", state_json);
+    run_container_hooks (init, config->hooks->create_container, config->hooks->create_container_len, "createContainer",
+                         state_json);
 
   if (hako_rootfs_pivot (&rc, &err) < 0)
     fail (init, err);
@@ -378,8 +377,8 @@ hako_init_main (hako_init_t *init)
       fail (init, err);
     }
   if (config->hooks)
-    run_container_hooks (init, config->hooks->start_container, config->hooks->start_container_len,
-                         "startContainer", start.data);
+    run_container_hooks (init, config->hooks->start_container, config->hooks->start_container_len, "startContainer",
+                         start.data);
   hako_sync_msg_clear (&start);
 
   hako_exec_finalize (&init->exec, path, conn, &err);

@@ -20,20 +20,20 @@ typedef struct hako_init
   hako_ns_plan_t ns;
   hako_exec_plan_t exec;
   const hako_st_cgroup *cgroup;
-  int *mount_trees;   /* id-mapped bind mounts made before the clone (mounts.h), or NULL */
+  int *mount_trees; /* id-mapped bind mounts made before the clone (mounts.h), or NULL */
 
-  int sync_fd;        /* the child's end of the sync pair */
-  int parent_fd;      /* the parent's end (closed in the child) */
-  int start_fd;       /* create: the listening start socket; run: -1 */
-  int console_fd;     /* --console-socket, connected; -1 when none */
-  int state_dirfd;    /* the parent's (locked) state directory: the child closes it */
-  bool foreground_tty;/* run in the foreground with a terminal */
+  int sync_fd;         /* the child's end of the sync pair */
+  int parent_fd;       /* the parent's end (closed in the child) */
+  int start_fd;        /* create: the listening start socket; run: -1 */
+  int console_fd;      /* --console-socket, connected; -1 when none */
+  int state_dirfd;     /* the parent's (locked) state directory: the child closes it */
+  bool foreground_tty; /* run in the foreground with a terminal */
   bool no_pivot;
   bool no_new_keyring;
-  bool late_userns;   /* namespaces joined and created by the child itself */
-  bool parent_hooks;  /* prestart or createRuntime hooks to run */
-  bool in_cgroup;     /* child: the parent said it moved us into the cgroup */
-  pid_t pid;          /* the init's host pid, once known */
+  bool late_userns;  /* namespaces joined and created by the child itself */
+  bool parent_hooks; /* prestart or createRuntime hooks to run */
+  bool in_cgroup;    /* child: the parent said it moved us into the cgroup */
+  pid_t pid;         /* the init's host pid, once known */
 } hako_init_t;
 
 /* Parent: clone the init.  For the fast path the clone itself creates the

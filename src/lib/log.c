@@ -126,7 +126,12 @@ emit (int fd, bool json, enum hako_log_level level, const char *msg)
   else
     {
       cleanup_free char *line = NULL;
-      int n = hako_xasprintf (&line, "hako: %s%s\n", level == HAKO_LOG_ERROR ? "" : level == HAKO_LOG_WARNING ? "warning: " : level == HAKO_LOG_DEBUG ? "debug: " : "", msg);
+      int n = hako_xasprintf (&line, "hako: %s%s\n",
+                              level == HAKO_LOG_ERROR     ? ""
+                              : level == HAKO_LOG_WARNING ? "warning: "
+                              : level == HAKO_LOG_DEBUG   ? "debug: "
+                                                          : "",
+                              msg);
       write_all (fd, line, (size_t) n);
     }
 }

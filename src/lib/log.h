@@ -28,12 +28,12 @@ void hako_log_set_fd (int fd);
 void hako_log (enum hako_log_level level, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 #define hako_warn(...) hako_log (HAKO_LOG_WARNING, __VA_ARGS__)
 #define hako_info(...) hako_log (HAKO_LOG_INFO, __VA_ARGS__)
-#define hako_debug(...)                                                                            \
-  do                                                                                               \
-    {                                                                                              \
-      if (hako_log_get_level () >= HAKO_LOG_DEBUG)                                                 \
-        hako_log (HAKO_LOG_DEBUG, __VA_ARGS__);                                                    \
-    }                                                                                              \
+#define hako_debug(...)                                                                                                \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      if (hako_log_get_level () >= HAKO_LOG_DEBUG)                                                                     \
+        hako_log (HAKO_LOG_DEBUG, __VA_ARGS__);                                                                        \
+    }                                                                                                                  \
   while (0)
 
 /* Log ERR at error level.  When the log is a file, the message also goes to

@@ -30,18 +30,18 @@
 
 enum kind
 {
-  K_FLAG,      /* set flags */
-  K_CLEAR,     /* clear flags */
-  K_PROP,      /* propagation */
-  K_RSET,      /* recursive attribute set */
-  K_RCLR,      /* recursive attribute clear */
-  K_RATIME,    /* recursive atime mode (clears the atime field, sets a mode) */
+  K_FLAG,   /* set flags */
+  K_CLEAR,  /* clear flags */
+  K_PROP,   /* propagation */
+  K_RSET,   /* recursive attribute set */
+  K_RCLR,   /* recursive attribute clear */
+  K_RATIME, /* recursive atime mode (clears the atime field, sets a mode) */
   K_BIND,
   K_RBIND,
   K_TMPCOPYUP,
   K_IDMAP,
   K_RIDMAP,
-  K_IGNORE,    /* "defaults" */
+  K_IGNORE, /* "defaults" */
 };
 
 struct opt
@@ -118,14 +118,27 @@ static const struct opt opts[] = {
 };
 
 const char *const hako_mount_option_names[] = {
-  "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "idmap", "iversion",
-  "lazytime", "loud", "mand", "noatime", "nodev", "nodiratime", "noexec", "noiversion", "nolazytime",
-  "nomand", "norelatime", "nostrictatime", "nosuid", "nosymfollow", "private", "ratime", "rbind",
-  "rdev", "rdiratime", "relatime", "remount", "rexec", "ridmap", "rnoatime", "rnodev", "rnodiratime",
-  "rnoexec", "rnorelatime", "rnostrictatime", "rnosuid", "rnosymfollow", "ro", "rprivate", "rrelatime",
-  "rro", "rrw", "rshared", "rslave", "rstrictatime", "rsuid", "rsymfollow", "runbindable", "rw",
-  "shared", "silent", "slave", "strictatime", "suid", "symfollow", "sync", "tmpcopyup", "unbindable",
-  NULL,
+  "async",         "atime",        "bind",
+  "defaults",      "dev",          "diratime",
+  "dirsync",       "exec",         "idmap",
+  "iversion",      "lazytime",     "loud",
+  "mand",          "noatime",      "nodev",
+  "nodiratime",    "noexec",       "noiversion",
+  "nolazytime",    "nomand",       "norelatime",
+  "nostrictatime", "nosuid",       "nosymfollow",
+  "private",       "ratime",       "rbind",
+  "rdev",          "rdiratime",    "relatime",
+  "remount",       "rexec",        "ridmap",
+  "rnoatime",      "rnodev",       "rnodiratime",
+  "rnoexec",       "rnorelatime",  "rnostrictatime",
+  "rnosuid",       "rnosymfollow", "ro",
+  "rprivate",      "rrelatime",    "rro",
+  "rrw",           "rshared",      "rslave",
+  "rstrictatime",  "rsuid",        "rsymfollow",
+  "runbindable",   "rw",           "shared",
+  "silent",        "slave",        "strictatime",
+  "suid",          "symfollow",    "sync",
+  "tmpcopyup",     "unbindable",   NULL,
 };
 
 static const struct opt *
@@ -157,7 +170,9 @@ hako_mount_opts_parse (char *const *options, size_t n, hako_mount_opts_t *o, hak
           if (strncmp (name, "idmap=", 6) == 0 || strncmp (name, "ridmap=", 7) == 0)
             {
               free (data);
-              return hako_error_set (err, 0, "mount option `%s`: inline id maps are not supported, use uidMappings/gidMappings", name);
+              return hako_error_set (err, 0,
+                                     "mount option `%s`: inline id maps are not supported, use uidMappings/gidMappings",
+                                     name);
             }
           if (len)
             data[len++] = ',';

@@ -10,18 +10,18 @@
 
 typedef struct hako_mount_opts
 {
-  unsigned long flags;        /* mount(2) flags to set */
-  unsigned long clear;        /* flags explicitly cleared (rw, suid, ...) */
-  unsigned long propagation;  /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE [| MS_REC] */
-  uint64_t attr_set;          /* mount_setattr, recursive */
+  unsigned long flags;       /* mount(2) flags to set */
+  unsigned long clear;       /* flags explicitly cleared (rw, suid, ...) */
+  unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE [| MS_REC] */
+  uint64_t attr_set;         /* mount_setattr, recursive */
   uint64_t attr_clr;
-  bool recursive_attr;        /* attr_* given by an r* option */
+  bool recursive_attr; /* attr_* given by an r* option */
   bool bind;
   bool rbind;
   bool tmpcopyup;
   bool idmap;
   bool ridmap;
-  char *data;                 /* what is left: file system options */
+  char *data; /* what is left: file system options */
 } hako_mount_opts_t;
 
 /* Parse OPTIONS; unknown options go to data, as the spec says.  */

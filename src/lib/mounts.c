@@ -112,7 +112,9 @@ flags_to_attr (unsigned long set, unsigned long clear, uint64_t *aset, uint64_t 
          (so "atime" and "norelatime" mean relatime).  Without any atime
          option the source's mode is kept.  */
       *aclr |= MOUNT_ATTR__ATIME;
-      *aset |= (set & MS_NOATIME) ? MOUNT_ATTR_NOATIME : (set & MS_STRICTATIME) ? MOUNT_ATTR_STRICTATIME : MOUNT_ATTR_RELATIME;
+      *aset |= (set & MS_NOATIME)       ? MOUNT_ATTR_NOATIME
+               : (set & MS_STRICTATIME) ? MOUNT_ATTR_STRICTATIME
+                                        : MOUNT_ATTR_RELATIME;
     }
 }
 
@@ -120,8 +122,9 @@ static int
 attr_error (hako_error_t **err, size_t i, const char *src, bool in_userns)
 {
   if (errno == EPERM && in_userns)
-    return hako_error_sys (err, "mounts[%zu]: set the options of the bind of `%s` (in a user namespace a flag locked "
-                                "on the source mount cannot be cleared)",
+    return hako_error_sys (err,
+                           "mounts[%zu]: set the options of the bind of `%s` (in a user namespace a flag locked "
+                           "on the source mount cannot be cleared)",
                            i, src);
   return hako_error_sys (err, "mounts[%zu]: set the options of the bind of `%s`", i, src);
 }
@@ -148,12 +151,14 @@ bind_tree (const char *bundle, const hako_spec_mount *m, size_t i, const hako_mo
   if (m->source == NULL || m->source[0] == '\0')
     return hako_error_set (err, 0, "mounts[%zu]: a bind mount needs a source", i);
   if (o->data[0])
-    return hako_error_set (err, 0, "mounts[%zu]: `%s`: not a mount option, and a bind mount takes no file system "
-                                        "options",
+    return hako_error_set (err, 0,
+                           "mounts[%zu]: `%s`: not a mount option, and a bind mount takes no file system "
+                           "options",
                            i, o->data);
   if ((o->flags | o->clear) & SB_ONLY_FLAGS)
-    return hako_error_set (err, 0, "mounts[%zu]: sync, dirsync, mand, iversion, lazytime and silent are file system "
-                                        "options and cannot be set on a bind mount",
+    return hako_error_set (err, 0,
+                           "mounts[%zu]: sync, dirsync, mand, iversion, lazytime and silent are file system "
+                           "options and cannot be set on a bind mount",
                            i);
   cleanup_free char *src = bind_source (bundle, m->source);
   struct stat st;
@@ -165,8 +170,9 @@ bind_tree (const char *bundle, const hako_spec_mount *m, size_t i, const hako_mo
   if (tree < 0)
     {
       if (errno == EINVAL && in_userns && ! o->rbind)
-        return hako_error_sys (err, "mounts[%zu]: bind `%s` (in a user namespace a tree holding other mounts can "
-                                    "only be bound with rbind)",
+        return hako_error_sys (err,
+                               "mounts[%zu]: bind `%s` (in a user namespace a tree holding other mounts can "
+                               "only be bound with rbind)",
                                i, src);
       return hako_error_sys (err, "mounts[%zu]: clone mount of `%s`", i, src);
     }
@@ -275,7 +281,8 @@ copy_tree (int from, int to, const char *what, int depth, hako_error_t **err)
       else if (S_ISREG (st.st_mode))
         {
           cleanup_close int sf = openat (dfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-          cleanup_close int tf = openat (to, de->d_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 07777);
+          cleanup_close int tf
+              = openat (to, de->d_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 07777);
           if (sf < 0 || tf < 0)
             return hako_error_sys (err, "tmpcopyup `%s`", de->d_name);
           char buf[65536];
@@ -300,9 +307,8 @@ copy_tree (int from, int to, const char *what, int depth, hako_error_t **err)
 /* A cgroup file system at DEST: cgroup2, or a tmpfs holding each v1
    hierarchy, namespaced (a fresh mount inside a cgroup namespace) or
    limited to the container's cgroup (a bind) otherwise.  */
-static int
-mount_cgroup (const struct hako_mount_env *env, const hako_spec_mount *m, size_t i, hako_mount_opts_t *o,
-              int dst, hako_error_t **err);
+static int mount_cgroup (const struct hako_mount_env *env, const hako_spec_mount *m, size_t i, hako_mount_opts_t *o,
+                         int dst, hako_error_t **err);
 
 static int
 mount_fs (const struct hako_mount_env *env, const hako_spec_mount *m, size_t i, hako_mount_opts_t *o,
@@ -431,8 +437,8 @@ bind_with_flags (const char *src, int dst, unsigned long flags)
 }
 
 static int
-mount_cgroup (const struct hako_mount_env *env, const hako_spec_mount *m, size_t i, hako_mount_opts_t *o,
-              int dst, hako_error_t **err)
+mount_cgroup (const struct hako_mount_env *env, const hako_spec_mount *m, size_t i, hako_mount_opts_t *o, int dst,
+              hako_error_t **err)
 {
   char p[HAKO_FD_PATH_MAX];
   unsigned long flags = (o->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME | MS_NOATIME | MS_STRICTATIME));
@@ -447,8 +453,9 @@ mount_cgroup (const struct hako_mount_env *env, const hako_spec_mount *m, size_t
      the other views are binds or one per hierarchy, which take none.  */
   if (o->data[0] && ! ((pure_v2 || strcmp (m->type, "cgroup2") == 0) && env->cgroupns))
     {
-      rc = hako_error_set (err, 0, "mounts[%zu]: `%s`: file system options only apply to a cgroup2 mounted in a "
-                                        "cgroup namespace",
+      rc = hako_error_set (err, 0,
+                           "mounts[%zu]: `%s`: file system options only apply to a cgroup2 mounted in a "
+                           "cgroup namespace",
                            i, o->data);
       goto out;
     }
@@ -456,7 +463,8 @@ mount_cgroup (const struct hako_mount_env *env, const hako_spec_mount *m, size_t
     {
       if (env->cgroupns)
         {
-          if (mount ("cgroup2", hako_fd_path (dst, p), "cgroup2", flags | (ro ? MS_RDONLY : 0), o->data[0] ? o->data : NULL)
+          if (mount ("cgroup2", hako_fd_path (dst, p), "cgroup2", flags | (ro ? MS_RDONLY : 0),
+                     o->data[0] ? o->data : NULL)
               < 0)
             rc = hako_error_sys (err, "mounts[%zu]: mount cgroup2 on `%s`", i, m->destination);
         }
@@ -508,7 +516,8 @@ mount_cgroup (const struct hako_mount_env *env, const hako_spec_mount *m, size_t
           }
         else
           {
-            cleanup_free char *src = hako_strdup_printf ("%s%s", h[k].mountpoint, env->cgroup_path ? env->cgroup_path : "");
+            cleanup_free char *src
+                = hako_strdup_printf ("%s%s", h[k].mountpoint, env->cgroup_path ? env->cgroup_path : "");
             struct stat st;
             if (stat (src, &st) < 0)
               {
@@ -658,7 +667,8 @@ hako_mount_trees_prepare (const hako_spec_config *config, const char *bundle, in
   bool any = false;
   for (size_t i = 0; i < config->mounts_len && ! any; i++)
     for (size_t k = 0; k < config->mounts[i]->options_len && ! any; k++)
-      any = strcmp (config->mounts[i]->options[k], "idmap") == 0 || strcmp (config->mounts[i]->options[k], "ridmap") == 0;
+      any = strcmp (config->mounts[i]->options[k], "idmap") == 0
+            || strcmp (config->mounts[i]->options[k], "ridmap") == 0;
   if (! any)
     return 0;
   int *trees = hako_xmalloc (config->mounts_len * sizeof (int));
@@ -687,8 +697,9 @@ mount_remount (const struct hako_mount_env *env, const hako_spec_mount *m, size_
   if (bind)
     {
       if (o->data[0])
-        return hako_error_set (err, 0, "mounts[%zu]: `%s`: not a mount option, and a bind mount takes no file "
-                                            "system options",
+        return hako_error_set (err, 0,
+                               "mounts[%zu]: `%s`: not a mount option, and a bind mount takes no file "
+                               "system options",
                                i, o->data);
       uint64_t aset, aclr;
       flags_to_attr (o->flags, o->clear, &aset, &aclr);
@@ -698,7 +709,8 @@ mount_remount (const struct hako_mount_env *env, const hako_spec_mount *m, size_
   else
     {
       char p[HAKO_FD_PATH_MAX];
-      if (mount (NULL, hako_fd_path (dst, p), NULL, o->flags & ~(unsigned long) MS_BIND, o->data[0] ? o->data : NULL) < 0)
+      if (mount (NULL, hako_fd_path (dst, p), NULL, o->flags & ~(unsigned long) MS_BIND, o->data[0] ? o->data : NULL)
+          < 0)
         return hako_error_sys (err, "mounts[%zu]: remount `%s`", i, m->destination);
     }
   if (o->recursive_attr

@@ -10,15 +10,15 @@
 
 struct hako_mount_env
 {
-  int rootfd;               /* the rootfs, before pivot_root */
-  const char *rootfs;       /* its path, for messages */
-  const char *bundle;       /* relative bind sources resolve here */
-  bool userns;              /* in a new user namespace */
-  int *trees;               /* per mounts[] index, a tree made by hako_mount_trees_prepare
+  int rootfd;              /* the rootfs, before pivot_root */
+  const char *rootfs;      /* its path, for messages */
+  const char *bundle;      /* relative bind sources resolve here */
+  bool userns;             /* in a new user namespace */
+  int *trees;              /* per mounts[] index, a tree made by hako_mount_trees_prepare
                                (-1 for none, taken when used); NULL when there are none */
-  bool cgroupns;            /* a new cgroup namespace */
-  const char *cgroup_path;  /* the container's cgroup, relative to each hierarchy */
-  const char *mount_label;  /* SELinux context for mounts, or NULL */
+  bool cgroupns;           /* a new cgroup namespace */
+  const char *cgroup_path; /* the container's cgroup, relative to each hierarchy */
+  const char *mount_label; /* SELinux context for mounts, or NULL */
   /* Called before the first cgroup file system is mounted (the init is
      only then sure to be in its cgroup, and makes its cgroup namespace);
      NULL for nothing to wait for.  */
@@ -41,7 +41,7 @@ int hako_mount_one (const struct hako_mount_env *env, const hako_spec_mount *m, 
 /* Thin wrappers over the new mount API (Linux >= 5.2 / 5.12).  */
 int hako_open_tree (int dfd, const char *path, unsigned flags);
 int hako_move_mount (int from_dfd, const char *from, int to_dfd, const char *to, unsigned flags);
-int hako_mount_setattr (int dfd, const char *path, unsigned flags, uint64_t set, uint64_t clr,
-                        uint64_t propagation, int userns_fd);
+int hako_mount_setattr (int dfd, const char *path, unsigned flags, uint64_t set, uint64_t clr, uint64_t propagation,
+                        int userns_fd);
 
 #endif

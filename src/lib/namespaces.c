@@ -21,14 +21,10 @@
 #endif
 
 const struct hako_ns_info hako_ns_table[HAKO_NS_COUNT] = {
-  [HAKO_NS_USER] = { "user", "user", CLONE_NEWUSER },
-  [HAKO_NS_PID] = { "pid", "pid", CLONE_NEWPID },
-  [HAKO_NS_NET] = { "network", "net", CLONE_NEWNET },
-  [HAKO_NS_IPC] = { "ipc", "ipc", CLONE_NEWIPC },
-  [HAKO_NS_UTS] = { "uts", "uts", CLONE_NEWUTS },
-  [HAKO_NS_CGROUP] = { "cgroup", "cgroup", CLONE_NEWCGROUP },
-  [HAKO_NS_TIME] = { "time", "time", CLONE_NEWTIME },
-  [HAKO_NS_MNT] = { "mount", "mnt", CLONE_NEWNS },
+  [HAKO_NS_USER] = { "user", "user", CLONE_NEWUSER }, [HAKO_NS_PID] = { "pid", "pid", CLONE_NEWPID },
+  [HAKO_NS_NET] = { "network", "net", CLONE_NEWNET }, [HAKO_NS_IPC] = { "ipc", "ipc", CLONE_NEWIPC },
+  [HAKO_NS_UTS] = { "uts", "uts", CLONE_NEWUTS },     [HAKO_NS_CGROUP] = { "cgroup", "cgroup", CLONE_NEWCGROUP },
+  [HAKO_NS_TIME] = { "time", "time", CLONE_NEWTIME }, [HAKO_NS_MNT] = { "mount", "mnt", CLONE_NEWNS },
 };
 
 int
@@ -74,8 +70,7 @@ hako_ns_plan_build (const hako_spec_linux *linux, hako_ns_plan_t *plan, hako_err
       if (type < 0)
         return hako_error_set (err, 0, "linux.namespaces[%zu].path: `%s` is not a namespace", i, n->path);
       if (type != hako_ns_table[t].flag)
-        return hako_error_set (err, 0, "linux.namespaces[%zu].path: `%s` is not a %s namespace", i, n->path,
-                               n->type);
+        return hako_error_set (err, 0, "linux.namespaces[%zu].path: `%s` is not a %s namespace", i, n->path, n->type);
     }
   return 0;
 }

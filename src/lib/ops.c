@@ -266,7 +266,8 @@ emit_event (int fd, const char *type, const char *id, const char *data, hako_err
   size_t len = 0;
   cleanup_free char *head = hako_json_gen_finish (g, &len);
   head[len - 1] = '\0';
-  cleanup_free char *line = data ? hako_strdup_printf ("%s,\"data\":%s}\n", head, data) : hako_strdup_printf ("%s}\n", head);
+  cleanup_free char *line
+      = data ? hako_strdup_printf ("%s,\"data\":%s}\n", head, data) : hako_strdup_printf ("%s}\n", head);
   size_t n = strlen (line);
   for (size_t off = 0; off < n;)
     {

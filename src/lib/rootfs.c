@@ -153,8 +153,10 @@ open_protected (struct hako_rootfs_ctx *c, const char *path, int flags, const ch
   for (size_t k = 0; k < config->mounts_len; k++)
     {
       const hako_spec_mount *m = config->mounts[k];
-      long t = m->type == NULL ? 0 : strcmp (m->type, "proc") == 0 ? PROC_SUPER_MAGIC
-                                  : strcmp (m->type, "sysfs") == 0 ? SYSFS_MAGIC : 0;
+      long t = m->type == NULL                  ? 0
+               : strcmp (m->type, "proc") == 0  ? PROC_SUPER_MAGIC
+               : strcmp (m->type, "sysfs") == 0 ? SYSFS_MAGIC
+                                                : 0;
       size_t l = strlen (m->destination);
       while (l > 1 && m->destination[l - 1] == '/')
         l--;
@@ -188,8 +190,8 @@ open_protected (struct hako_rootfs_ctx *c, const char *path, int flags, const ch
         {
           if (fd >= 0)
             close (fd);
-          return hako_error_set (err, EPERM, "%s[%zu]: `%s`: `%s` is no longer the %s mounted there", field, i, path,
-                                 d, magic == PROC_SUPER_MAGIC ? "procfs" : "sysfs");
+          return hako_error_set (err, EPERM, "%s[%zu]: `%s`: `%s` is no longer the %s mounted there", field, i, path, d,
+                                 magic == PROC_SUPER_MAGIC ? "procfs" : "sysfs");
         }
       c->anchors = hako_xrealloc (c->anchors, (c->anchors_len + 1) * sizeof (*c->anchors));
       c->anchors[a].dest = dest;
@@ -263,8 +265,8 @@ mask_path (struct hako_rootfs_ctx *c, const char *path, size_t i, hako_error_t *
           struct stat dn;
           if (c->devnull_fd < 0 || fstat (c->devnull_fd, &dn) < 0 || ! S_ISCHR (dn.st_mode)
               || dn.st_rdev != makedev (1, 3))
-            return hako_error_set (err, EPERM, "linux.maskedPaths[%zu]: /dev/null in the container is not the null device",
-                                   i);
+            return hako_error_set (err, EPERM,
+                                   "linux.maskedPaths[%zu]: /dev/null in the container is not the null device", i);
         }
       from = c->devnull_fd;
     }

@@ -16,9 +16,9 @@ struct hako_rootfs_ctx
   bool cgroupns;
   const char *cgroup_path;
   bool no_pivot;
-  int *trees;       /* id-mapped bind trees made before the init (mounts.h), or NULL */
-  int devnull_fd;   /* the container's /dev/null, verified; -1 until needed */
-  int rootfd;       /* set by prepare */
+  int *trees;     /* id-mapped bind trees made before the init (mounts.h), or NULL */
+  int devnull_fd; /* the container's /dev/null, verified; -1 until needed */
+  int rootfd;     /* set by prepare */
   /* Before a cgroup mount, or at the end of prepare (mounts.h).  */
   int (*in_cgroup) (void *arg, hako_error_t **err);
   void *in_cgroup_arg;
@@ -26,7 +26,7 @@ struct hako_rootfs_ctx
   {
     const char *dest; /* a proc or sysfs destination of mounts[] */
     int fd;           /* its mount's root, checked */
-  } *anchors;       /* finish: where masked and read-only paths are looked up */
+  } * anchors;        /* finish: where masked and read-only paths are looked up */
   size_t anchors_len;
 };
 

@@ -11,10 +11,10 @@
 
 typedef struct hako_bundle
 {
-  char *bundle;        /* absolute */
-  char *config_path;   /* absolute */
-  char *rootfs;        /* absolute, root.path resolved against the bundle */
-  char *config_json;   /* the bytes as read, copied into the state dir */
+  char *bundle;      /* absolute */
+  char *config_path; /* absolute */
+  char *rootfs;      /* absolute, root.path resolved against the bundle */
+  char *config_json; /* the bytes as read, copied into the state dir */
   size_t config_len;
   hako_spec_config *config;
 } hako_bundle_t;

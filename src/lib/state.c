@@ -55,8 +55,8 @@ hako_validate_id (const char *id, hako_error_t **err)
   for (const char *p = id; *p; p++)
     {
       char c = *p;
-      if (! ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
-             || c == '+' || c == '-' || c == '.'))
+      if (! ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '+'
+             || c == '-' || c == '.'))
         return hako_error_set (err, 0, "invalid container id `%s`: only [A-Za-z0-9_+.-] are allowed", id);
     }
   return 0;
@@ -264,8 +264,7 @@ hako_state_read (hako_container_dir_t *d, hako_st_record **out, hako_error_t **e
 }
 
 int
-hako_state_write_file (hako_container_dir_t *d, const char *name, const char *data, size_t len,
-                       hako_error_t **err)
+hako_state_write_file (hako_container_dir_t *d, const char *name, const char *data, size_t len, hako_error_t **err)
 {
   char tmp[64];
   snprintf (tmp, sizeof tmp, ".%s.%d", name, (int) getpid ());

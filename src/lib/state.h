@@ -31,8 +31,8 @@ const char *hako_status_name (enum hako_status s);
 typedef struct hako_container_dir
 {
   char *id;
-  char *path;   /* absolute */
-  int dirfd;    /* O_DIRECTORY; flock'd when locked */
+  char *path; /* absolute */
+  int dirfd;  /* O_DIRECTORY; flock'd when locked */
   bool locked;
 } hako_container_dir_t;
 
@@ -46,8 +46,7 @@ int hako_state_root_ensure (const char *root, hako_error_t **err);
 int hako_state_claim (const char *root, const char *id, hako_container_dir_t **out, hako_error_t **err);
 /* Open an existing container.  LOCK takes the exclusive lock (waiting for
    it); a directory removed while we waited reads as "does not exist".  */
-int hako_state_open (const char *root, const char *id, bool lock, hako_container_dir_t **out,
-                     hako_error_t **err);
+int hako_state_open (const char *root, const char *id, bool lock, hako_container_dir_t **out, hako_error_t **err);
 void hako_state_close (hako_container_dir_t *d);
 static inline void
 hako_state_closep (hako_container_dir_t **d)
@@ -62,8 +61,7 @@ bool hako_state_lock_busy (hako_container_dir_t *d);
 int hako_state_read (hako_container_dir_t *d, hako_st_record **out, hako_error_t **err);
 int hako_state_write (hako_container_dir_t *d, const hako_st_record *rec, hako_error_t **err);
 /* Write NAME in the directory atomically: temp file, fsync, rename.  */
-int hako_state_write_file (hako_container_dir_t *d, const char *name, const char *data, size_t len,
-                           hako_error_t **err);
+int hako_state_write_file (hako_container_dir_t *d, const char *name, const char *data, size_t len, hako_error_t **err);
 /* Remove the whole directory (after the container is gone), with the lock
    held; the name is removed only while it still is this directory.  */
 int hako_state_remove (hako_container_dir_t *d, hako_error_t **err);

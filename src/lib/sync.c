@@ -80,8 +80,7 @@ read_full (int sock, void *buf, size_t len, int *fd, hako_error_t **err)
         struct cmsghdr align;
       } ctl;
       struct iovec iov = { (char *) buf + got, len - got };
-      struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-                           .msg_controllen = sizeof ctl.buf };
+      struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
       ssize_t r = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
       if (r < 0 && errno == EINTR)
         continue;

@@ -54,16 +54,16 @@ enum hako_sync_type
   SYNC_START,
   SYNC_SECCOMP_FD,
   SYNC_ERROR,
-  SYNC_EXEC_PID,   /* exec: the pid of the process that will execve */
-  SYNC_CGROUP,     /* create: the init is in its cgroup now */
+  SYNC_EXEC_PID, /* exec: the pid of the process that will execve */
+  SYNC_CGROUP,   /* create: the init is in its cgroup now */
 };
 
 typedef struct hako_sync_msg
 {
   uint32_t type;
   uint32_t len;
-  char *data;   /* NUL-terminated, malloc'd; NULL when len == 0 */
-  int fd;       /* a received descriptor, or -1 */
+  char *data; /* NUL-terminated, malloc'd; NULL when len == 0 */
+  int fd;     /* a received descriptor, or -1 */
 } hako_sync_msg_t;
 
 /* Send a message; FD >= 0 is attached.  */

@@ -159,7 +159,7 @@ struct hako_relay
   bool raw;
   struct termios saved;
   bool stdin_open;
-  bool master_open;   /* false once the last slave is closed (EIO) */
+  bool master_open; /* false once the last slave is closed (EIO) */
 };
 
 static int copy_once (int from, int to);

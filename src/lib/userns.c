@@ -21,8 +21,7 @@ format_map (hako_spec_id_mapping *const *maps, size_t n)
   char *s = hako_xmalloc (cap);
   s[0] = '\0';
   for (size_t i = 0; i < n; i++)
-    len += (size_t) snprintf (s + len, cap - len, "%u %u %u\n", maps[i]->container_id, maps[i]->host_id,
-                              maps[i]->size);
+    len += (size_t) snprintf (s + len, cap - len, "%u %u %u\n", maps[i]->container_id, maps[i]->host_id, maps[i]->size);
   return s;
 }
 

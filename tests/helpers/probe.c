@@ -126,9 +126,10 @@ static const struct
 {
   const char *name;
   int res;
-} rlims[] = { { "RLIMIT_NOFILE", RLIMIT_NOFILE }, { "RLIMIT_NPROC", RLIMIT_NPROC }, { "RLIMIT_CORE", RLIMIT_CORE },
-              { "RLIMIT_STACK", RLIMIT_STACK },   { "RLIMIT_AS", RLIMIT_AS },       { "RLIMIT_CPU", RLIMIT_CPU },
-              { "RLIMIT_FSIZE", RLIMIT_FSIZE },   { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK }, { "RLIMIT_NICE", RLIMIT_NICE } };
+} rlims[]
+    = { { "RLIMIT_NOFILE", RLIMIT_NOFILE }, { "RLIMIT_NPROC", RLIMIT_NPROC },     { "RLIMIT_CORE", RLIMIT_CORE },
+        { "RLIMIT_STACK", RLIMIT_STACK },   { "RLIMIT_AS", RLIMIT_AS },           { "RLIMIT_CPU", RLIMIT_CPU },
+        { "RLIMIT_FSIZE", RLIMIT_FSIZE },   { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK }, { "RLIMIT_NICE", RLIMIT_NICE } };
 
 /* Run a syscall by name with integer arguments; print ret and errno.  */
 static int
@@ -141,12 +142,30 @@ do_syscall (int argc, char **argv)
     const char *n;
     long nr;
   } tab[] = {
-    { "getpid", SYS_getpid },     { "getppid", SYS_getppid },   { "uname", SYS_uname },     { "mkdir", SYS_mkdir },
-    { "chdir", SYS_chdir },       { "mount", SYS_mount },       { "umount2", SYS_umount2 }, { "setns", SYS_setns },
-    { "unshare", SYS_unshare },   { "personality", SYS_personality }, { "getcwd", SYS_getcwd }, { "sync", SYS_sync },
-    { "kill", SYS_kill },         { "getuid", SYS_getuid },     { "setuid", SYS_setuid },   { "socket", SYS_socket },
-    { "chmod", SYS_chmod },       { "reboot", SYS_reboot },     { "swapon", SYS_swapon },   { "getrandom", SYS_getrandom },
-    { "sethostname", SYS_sethostname }, { "dup", SYS_dup },     { "close", SYS_close },     { "getpgrp", SYS_getpgrp },
+    { "getpid", SYS_getpid },
+    { "getppid", SYS_getppid },
+    { "uname", SYS_uname },
+    { "mkdir", SYS_mkdir },
+    { "chdir", SYS_chdir },
+    { "mount", SYS_mount },
+    { "umount2", SYS_umount2 },
+    { "setns", SYS_setns },
+    { "unshare", SYS_unshare },
+    { "personality", SYS_personality },
+    { "getcwd", SYS_getcwd },
+    { "sync", SYS_sync },
+    { "kill", SYS_kill },
+    { "getuid", SYS_getuid },
+    { "setuid", SYS_setuid },
+    { "socket", SYS_socket },
+    { "chmod", SYS_chmod },
+    { "reboot", SYS_reboot },
+    { "swapon", SYS_swapon },
+    { "getrandom", SYS_getrandom },
+    { "sethostname", SYS_sethostname },
+    { "dup", SYS_dup },
+    { "close", SYS_close },
+    { "getpgrp", SYS_getpgrp },
     { "acct", SYS_acct },
   };
   long nr = -1;
@@ -215,7 +234,6 @@ forkbomb (int n)
     waitpid (kids[i], NULL, 0);
   return 0;
 }
-
 
 /* exe-attack SECONDS: the pattern of CVE-2019-5736.  Open /proc/PID/exe
    of every other process that shows up (a runtime entering the container
@@ -392,8 +410,13 @@ run1 (int argc, char **argv)
         }
       printf ("mode=%o\nuid=%d\ngid=%d\nrdev=%u:%u\ntype=%s\n", st.st_mode & 07777, (int) st.st_uid, (int) st.st_gid,
               major (st.st_rdev), minor (st.st_rdev),
-              S_ISDIR (st.st_mode) ? "dir" : S_ISREG (st.st_mode) ? "file" : S_ISCHR (st.st_mode) ? "char"
-              : S_ISBLK (st.st_mode) ? "block" : S_ISLNK (st.st_mode) ? "symlink" : S_ISFIFO (st.st_mode) ? "fifo" : "other");
+              S_ISDIR (st.st_mode)    ? "dir"
+              : S_ISREG (st.st_mode)  ? "file"
+              : S_ISCHR (st.st_mode)  ? "char"
+              : S_ISBLK (st.st_mode)  ? "block"
+              : S_ISLNK (st.st_mode)  ? "symlink"
+              : S_ISFIFO (st.st_mode) ? "fifo"
+                                      : "other");
     }
   else if (strcmp (cmd, "ls") == 0 && argc > 1)
     {

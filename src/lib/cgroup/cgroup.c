@@ -282,7 +282,8 @@ hako_cgroup_create (const struct hako_cgroup_request *req, hako_st_cgroup **out,
          nothing to live in (the /dev hako makes holds only the listed
          devices anyway).  */
       if (req->resources && (hako_cgroup_sections (req->resources) & ~(unsigned) CG_DEVICES))
-        return hako_error_set (err, EINVAL, "linux.resources: limits need a cgroup, and --cgroup-manager is `disabled`");
+        return hako_error_set (err, EINVAL,
+                               "linux.resources: limits need a cgroup, and --cgroup-manager is `disabled`");
       hako_debug ("--cgroup-manager disabled: the container gets no cgroup");
       return 0;
     }
@@ -620,7 +621,8 @@ hako_cgroup_kill (const hako_st_cgroup *cg, int sig, hako_error_t **err)
   /* cgroup.kill (Linux 5.14) reaches every process at once, forks in
      flight included.  A hybrid host's cgroup2 tracks the same processes
      unless joining it failed: the v1 list catches any it missed.  */
-  bool killed = sig == SIGKILL && cg->unified_path && hako_cgroup_write (cg->unified_path, "cgroup.kill", "1", NULL) == 0;
+  bool killed
+      = sig == SIGKILL && cg->unified_path && hako_cgroup_write (cg->unified_path, "cgroup.kill", "1", NULL) == 0;
   if (killed && strcmp (cg->layout, "v2") == 0)
     return 0;
   /* Freeze first so that nothing forks past us, then signal, then thaw. */

@@ -24,13 +24,13 @@ const char *hako_cgroup_layout_name (enum hako_cgroup_layout l);
 struct hako_cgroup_request
 {
   const char *id;
-  const char *cgroups_path;                  /* linux.cgroupsPath or NULL */
+  const char *cgroups_path;                   /* linux.cgroupsPath or NULL */
   const hako_spec_linux_resources *resources; /* may be NULL */
-  bool systemd;                              /* --systemd-cgroup */
-  bool disabled;                             /* --cgroup-manager disabled */
+  bool systemd;                               /* --systemd-cgroup */
+  bool disabled;                              /* --cgroup-manager disabled */
   bool rootless;
-  const hako_spec_config *config;            /* annotations (systemd properties) */
-  uid_t owner_uid;                           /* chown for delegation (v2, cgroupns), or -1 */
+  const hako_spec_config *config; /* annotations (systemd properties) */
+  uid_t owner_uid;                /* chown for delegation (v2, cgroupns), or -1 */
 };
 
 /* Create the container's cgroup (nothing is joined yet) and apply the

@@ -20,10 +20,9 @@
 /* The default rules: /dev/null, zero, full, random, urandom, tty,
    console, ptmx, the pty slaves, tun; and mknod of any device.  */
 const struct hako_cgroup_dev_rule hako_cgroup_default_devices[] = {
-  { 'c', -1, -1, "m" },     { 'b', -1, -1, "m" },      { 'c', 1, 3, "rwm" },  { 'c', 1, 5, "rwm" },
-  { 'c', 1, 7, "rwm" },     { 'c', 1, 8, "rwm" },      { 'c', 1, 9, "rwm" },  { 'c', 5, 0, "rwm" },
-  { 'c', 5, 1, "rwm" },     { 'c', 5, 2, "rwm" },      { 'c', 136, -1, "rwm" }, { 'c', 10, 200, "rwm" },
-  { 0, 0, 0, NULL },
+  { 'c', -1, -1, "m" },    { 'b', -1, -1, "m" },    { 'c', 1, 3, "rwm" }, { 'c', 1, 5, "rwm" }, { 'c', 1, 7, "rwm" },
+  { 'c', 1, 8, "rwm" },    { 'c', 1, 9, "rwm" },    { 'c', 5, 0, "rwm" }, { 'c', 5, 1, "rwm" }, { 'c', 5, 2, "rwm" },
+  { 'c', 136, -1, "rwm" }, { 'c', 10, 200, "rwm" }, { 0, 0, 0, NULL },
 };
 
 struct prog
@@ -72,7 +71,8 @@ emit_rule (struct prog *p, const struct rule *r)
 {
   size_t jumps[4], nj = 0;
   if (r->type != 'a')
-    jumps[nj++] = emit (p, BPF_JMP | BPF_JNE | BPF_K, 2, 0, 0, r->type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK);
+    jumps[nj++]
+        = emit (p, BPF_JMP | BPF_JNE | BPF_K, 2, 0, 0, r->type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK);
   if (r->access != 7)
     {
       emit (p, BPF_ALU | BPF_MOV | BPF_X, 6, 3, 0, 0);
@@ -184,8 +184,8 @@ hako_cgroup_bpf_devices (const char *dir, const hako_spec_linux_resources *r, ha
       attr.log_level = 1;
       log[0] = '\0';
       bpf (BPF_PROG_LOAD, &attr);
-      return hako_error_set (err, e, "linux.resources.devices: load the BPF device program (%zu instructions)%s%s", p.len,
-                             log[0] ? ": " : "", log);
+      return hako_error_set (err, e, "linux.resources.devices: load the BPF device program (%zu instructions)%s%s",
+                             p.len, log[0] ? ": " : "", log);
     }
 
   /* The programs attached before (an update replaces ours).  */
@@ -217,7 +217,8 @@ hako_cgroup_bpf_devices (const char *dir, const hako_spec_linux_resources *r, ha
       attr.attach_bpf_fd = (uint32_t) old;
       attr.attach_type = BPF_CGROUP_DEVICE;
       if (bpf (BPF_PROG_DETACH, &attr) < 0)
-        hako_warn ("linux.resources.devices: cannot detach the previous device program %u: %s", ids[i], strerror (errno));
+        hako_warn ("linux.resources.devices: cannot detach the previous device program %u: %s", ids[i],
+                   strerror (errno));
     }
   return 0;
 }

@@ -126,16 +126,20 @@ static int
 validate_memory (const hako_spec_memory *m, bool v2, hako_error_t **err)
 {
   if (m->has_limit && m->limit < -1)
-    return hako_error_set (err, 0, "linux.resources.memory.limit: %lld is invalid (bytes, or -1 for no limit)", (long long) m->limit);
+    return hako_error_set (err, 0, "linux.resources.memory.limit: %lld is invalid (bytes, or -1 for no limit)",
+                           (long long) m->limit);
   if (m->has_swap && m->swap < -1)
-    return hako_error_set (err, 0, "linux.resources.memory.swap: %lld is invalid (bytes, or -1 for no limit)", (long long) m->swap);
+    return hako_error_set (err, 0, "linux.resources.memory.swap: %lld is invalid (bytes, or -1 for no limit)",
+                           (long long) m->swap);
   if (m->has_reservation && m->reservation < -1)
     return hako_error_set (err, 0, "linux.resources.memory.reservation: %lld is invalid", (long long) m->reservation);
   if (m->has_limit && m->has_swap && m->limit > 0 && m->swap > 0 && m->swap < m->limit)
-    return hako_error_set (err, 0, "linux.resources.memory.swap: %lld is below the memory limit %lld (swap counts memory+swap)",
+    return hako_error_set (err, 0,
+                           "linux.resources.memory.swap: %lld is below the memory limit %lld (swap counts memory+swap)",
                            (long long) m->swap, (long long) m->limit);
   if (m->has_limit && m->limit == -1 && m->has_swap && m->swap > 0)
-    return hako_error_set (err, 0, "linux.resources.memory.swap: a swap limit needs a memory limit (memory.limit is -1)");
+    return hako_error_set (err, 0,
+                           "linux.resources.memory.swap: a swap limit needs a memory limit (memory.limit is -1)");
   if (! v2)
     return 0;
   if (m->has_swappiness)
@@ -165,7 +169,8 @@ validate_cpu (const hako_spec_cpu *c, bool v2, hako_error_t **err)
     return hako_error_set (err, 0, "linux.resources.cpu.burst: %llu is larger than the quota %lld",
                            (unsigned long long) c->burst, (long long) c->quota);
   if (c->has_shares && c->shares != 0 && (c->shares < 2 || c->shares > 262144))
-    return hako_error_set (err, 0, "linux.resources.cpu.shares: %llu is out of range (2..262144)", (unsigned long long) c->shares);
+    return hako_error_set (err, 0, "linux.resources.cpu.shares: %llu is out of range (2..262144)",
+                           (unsigned long long) c->shares);
   if (c->cpus && c->cpus[0] && ! cpu_list_ok (c->cpus))
     return hako_error_set (err, 0, "linux.resources.cpu.cpus: `%s` is not a CPU list such as 0-3,5", c->cpus);
   if (c->mems && c->mems[0] && ! cpu_list_ok (c->mems))
@@ -188,7 +193,8 @@ validate_throttle (hako_spec_throttle_device *const *t, size_t n, const char *fi
 {
   for (size_t i = 0; i < n; i++)
     if (t[i]->major < 0 || t[i]->minor < 0)
-      return hako_error_set (err, 0, "linux.resources.blockIO.%s[%zu]: major and minor must be device numbers", field, i);
+      return hako_error_set (err, 0, "linux.resources.blockIO.%s[%zu]: major and minor must be device numbers", field,
+                             i);
   return 0;
 }
 
@@ -209,15 +215,22 @@ validate_blkio (const hako_spec_block_io *b, bool v2, hako_error_t **err)
         return hako_error_set (err, 0, "linux.resources.blockIO.%s: weight or leafWeight is required", f);
       if (w->major < 0 || w->minor < 0)
         return hako_error_set (err, 0, "linux.resources.blockIO.%s: major and minor must be device numbers", f);
-      if ((w->has_weight && validate_weight (w->weight, f, err) < 0) || (w->has_leaf_weight && validate_weight (w->leaf_weight, f, err) < 0))
+      if ((w->has_weight && validate_weight (w->weight, f, err) < 0)
+          || (w->has_leaf_weight && validate_weight (w->leaf_weight, f, err) < 0))
         return -1;
       if (v2 && w->has_leaf_weight)
         return hako_error_set (err, 0, "linux.resources.blockIO.%s.leafWeight: not supported on cgroup v2", f);
     }
   if (validate_throttle (b->throttle_read_bps_device, b->throttle_read_bps_device_len, "throttleReadBpsDevice", err) < 0
-      || validate_throttle (b->throttle_write_bps_device, b->throttle_write_bps_device_len, "throttleWriteBpsDevice", err) < 0
-      || validate_throttle (b->throttle_read_iops_device, b->throttle_read_iops_device_len, "throttleReadIOPSDevice", err) < 0
-      || validate_throttle (b->throttle_write_iops_device, b->throttle_write_iops_device_len, "throttleWriteIOPSDevice", err) < 0)
+      || validate_throttle (b->throttle_write_bps_device, b->throttle_write_bps_device_len, "throttleWriteBpsDevice",
+                            err)
+             < 0
+      || validate_throttle (b->throttle_read_iops_device, b->throttle_read_iops_device_len, "throttleReadIOPSDevice",
+                            err)
+             < 0
+      || validate_throttle (b->throttle_write_iops_device, b->throttle_write_iops_device_len, "throttleWriteIOPSDevice",
+                            err)
+             < 0)
     return -1;
   return 0;
 }
@@ -234,28 +247,34 @@ hako_cgroup_validate (const hako_spec_linux_resources *r, enum hako_cgroup_layou
     return -1;
   for (size_t i = 0; i < r->hugepage_limits_len; i++)
     if (! hako_cgroup_hugepage_size_ok (r->hugepage_limits[i]->page_size))
-      return hako_error_set (err, 0, "linux.resources.hugepageLimits[%zu].pageSize: `%s` is not a huge page size of this host",
+      return hako_error_set (err, 0,
+                             "linux.resources.hugepageLimits[%zu].pageSize: `%s` is not a huge page size of this host",
                              i, r->hugepage_limits[i]->page_size);
   for (size_t i = 0; r->network && i < r->network->priorities_len; i++)
     {
       const char *n = r->network->priorities[i]->name;
       if (n[0] == '\0' || strlen (n) > 15 || strpbrk (n, " \t\n/"))
-        return hako_error_set (err, 0, "linux.resources.network.priorities[%zu].name: `%s` is not an interface name", i, n);
+        return hako_error_set (err, 0, "linux.resources.network.priorities[%zu].name: `%s` is not an interface name", i,
+                               n);
     }
   if (r->network && (r->network->has_class_id || r->network->priorities_len))
     {
       if (v2)
-        return hako_error_set (err, 0, "linux.resources.network: not supported on cgroup v2 (net_cls and net_prio are v1 only)");
+        return hako_error_set (err, 0,
+                               "linux.resources.network: not supported on cgroup v2 (net_cls and net_prio are v1 "
+                               "only)");
       if (r->network->has_class_id && ! hako_cgroup_v1_has ("net_cls"))
         return hako_error_set (err, 0, "linux.resources.network.classID: this host has no net_cls cgroup hierarchy");
       if (r->network->priorities_len && ! hako_cgroup_v1_has ("net_prio"))
-        return hako_error_set (err, 0, "linux.resources.network.priorities: this host has no net_prio cgroup hierarchy");
+        return hako_error_set (err, 0,
+                               "linux.resources.network.priorities: this host has no net_prio cgroup hierarchy");
     }
   for (size_t i = 0; r->rdma && i < r->rdma->len; i++)
     {
       const hako_spec_rdma *x = r->rdma->values[i];
       if (! x->has_hca_handles && ! x->has_hca_objects)
-        return hako_error_set (err, 0, "linux.resources.rdma.%s: hcaHandles or hcaObjects is required", r->rdma->keys[i]);
+        return hako_error_set (err, 0, "linux.resources.rdma.%s: hcaHandles or hcaObjects is required",
+                               r->rdma->keys[i]);
       if (strpbrk (r->rdma->keys[i], " \n=") || r->rdma->keys[i][0] == '\0')
         return hako_error_set (err, 0, "linux.resources.rdma: `%s` is not a device name", r->rdma->keys[i]);
     }
@@ -278,7 +297,8 @@ hako_cgroup_validate (const hako_spec_linux_resources *r, enum hako_cgroup_layou
         if (*p != 'r' && *p != 'w' && *p != 'm')
           return hako_error_set (err, 0, "linux.resources.devices[%zu].access: `%s` is not a subset of rwm", i, a);
       if ((d->has_major && d->major < -1) || (d->has_minor && d->minor < -1))
-        return hako_error_set (err, 0, "linux.resources.devices[%zu]: major and minor are device numbers (or -1 for any)", i);
+        return hako_error_set (err, 0,
+                               "linux.resources.devices[%zu]: major and minor are device numbers (or -1 for any)", i);
     }
   return 0;
 }
@@ -361,8 +381,8 @@ hako_cgroup_apply_fs (const hako_st_cgroup *cg, const hako_spec_linux_resources 
       if (bit == CG_UNIFIED && cg->unified_path)
         continue;
       if (ctrl == NULL || cg->unified_path == NULL || ! hako_cgroup_v2_has (HAKO_CGROUP_UNIFIED, ctrl))
-        return hako_error_set (err, ENOENT, "linux.resources.%s: this host has no %s cgroup controller", section_field (bit),
-                               ctrl ? ctrl : section_field (bit));
+        return hako_error_set (err, ENOENT, "linux.resources.%s: this host has no %s cgroup controller",
+                               section_field (bit), ctrl ? ctrl : section_field (bit));
       if (hako_cgroup_v2_apply (cg->unified_path, r, bit, err) < 0)
         return -1;
     }

@@ -246,9 +246,10 @@ gen_memory (yajl_gen g, const struct dirs *d)
   else
     {
       key_u64 (g, "cache", kv0 (stat, "total_cache"), true);
-      static const char *const kinds[][2] = {
-        { "usage", "memory" }, { "swap", "memory.memsw" }, { "kernel", "memory.kmem" }, { "kernelTCP", "memory.kmem.tcp" }
-      };
+      static const char *const kinds[][2] = { { "usage", "memory" },
+                                              { "swap", "memory.memsw" },
+                                              { "kernel", "memory.kmem" },
+                                              { "kernelTCP", "memory.kmem.tcp" } };
       for (size_t i = 0; i < 4; i++)
         {
           char f[4][64];
@@ -365,7 +366,8 @@ gen_blkio (yajl_gen g, const struct dirs *d)
   else
     {
       /* CFQ's files went with Linux 5.0; BFQ's and the throttler's stay. */
-      const char *pre = hako_cgroup_file_exists (d->blkio ? d->blkio : "/", "blkio.io_service_bytes_recursive") ? "blkio"
+      const char *pre = hako_cgroup_file_exists (d->blkio ? d->blkio : "/", "blkio.io_service_bytes_recursive")
+                            ? "blkio"
                         : hako_cgroup_file_exists (d->blkio ? d->blkio : "/", "blkio.bfq.io_service_bytes_recursive")
                             ? "blkio.bfq"
                             : "blkio.throttle";

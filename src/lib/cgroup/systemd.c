@@ -62,7 +62,7 @@ load_libsystemd (hako_error_t **err)
   if (h == NULL)
     return hako_error_set (err, ENOENT, "--systemd-cgroup: cannot load libsystemd.so.0: %s", dlerror ());
 #define SYM(field, name)                                                                                               \
-  if ((*(void **) &sd.field = dlsym (h, name)) == NULL)                                                               \
+  if ((*(void **) &sd.field = dlsym (h, name)) == NULL)                                                                \
     {                                                                                                                  \
       dlclose (h);                                                                                                     \
       return hako_error_set (err, ENOENT, "--systemd-cgroup: libsystemd lacks %s", name);                              \
@@ -116,7 +116,8 @@ bus_open (hako_error_t **err)
         sd.close_unref (bus);
     }
   hako_error_set (err, r2 != -ENOENT ? -r2 : -r1,
-                  "--systemd-cgroup: no systemd bus is reachable (tried %s and /run/systemd/private): is systemd running "
+                  "--systemd-cgroup: no systemd bus is reachable (tried %s and /run/systemd/private): is systemd "
+                  "running "
                   "as PID 1?",
                   sysbus ? sysbus : "/run/dbus/system_bus_socket");
   return NULL;
@@ -147,7 +148,8 @@ parse_path (const char *id, const char *p, char **slice, char **unit, hako_error
     }
   const char *c1 = strchr (p, ':'), *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
   if (c1 == NULL || c2 == NULL || strchr (c2 + 1, ':'))
-    return hako_error_set (err, 0, "linux.cgroupsPath: `%s` is not of the form slice:prefix:name (--systemd-cgroup)", p);
+    return hako_error_set (err, 0, "linux.cgroupsPath: `%s` is not of the form slice:prefix:name (--systemd-cgroup)",
+                           p);
   cleanup_free char *s = hako_xstrndup (p, (size_t) (c1 - p));
   cleanup_free char *prefix = hako_xstrndup (c1 + 1, (size_t) (c2 - c1 - 1));
   const char *name = c2 + 1;
@@ -327,8 +329,9 @@ append_annotations (sd_bus_message *m, const hako_spec_config *config, hako_erro
           r = sd.append (m, "(sv)", name, "s", s);
         }
       else
-        return hako_error_set (err, 0, "annotations.%s: `%s` is not a value hako can pass to systemd (true, false, a number, "
-                                       "`uint64 N`, or a quoted string)",
+        return hako_error_set (err, 0,
+                               "annotations.%s: `%s` is not a value hako can pass to systemd (true, false, a number, "
+                               "`uint64 N`, or a quoted string)",
                                k, v);
       if (r < 0)
         return hako_error_set (err, -r, "annotations.%s: cannot encode `%s`", k, v);

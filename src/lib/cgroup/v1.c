@@ -27,8 +27,9 @@ struct hierarchy
 static bool
 ignored_option (const char *tok)
 {
-  static const char *const opts[] = { "rw", "ro", "nosuid", "nodev", "noexec", "clone_children", "xattr",
-                                      "noprefix", "relatime", "noatime", "nodiratime", "strictatime", NULL };
+  static const char *const opts[]
+      = { "rw",       "ro",      "nosuid",     "nodev",       "noexec", "clone_children", "xattr", "noprefix",
+          "relatime", "noatime", "nodiratime", "strictatime", NULL };
   for (size_t i = 0; opts[i]; i++)
     if (strcmp (tok, opts[i]) == 0)
       return true;
@@ -177,7 +178,8 @@ hako_cgroup_v1_prepare (hako_st_cgroup *cg, const char *rel, bool rootless, bool
   if (cg->paths->len == 0)
     return hako_error_set (err, EACCES, "no cgroup v1 hierarchy is writable");
   if (skipped[0])
-    hako_warn ("rootless: no permission to create `%s` in the %s cgroup hierarchies: running outside them", rel, skipped);
+    hako_warn ("rootless: no permission to create `%s` in the %s cgroup hierarchies: running outside them", rel,
+               skipped);
   return 0;
 }
 
@@ -222,7 +224,8 @@ apply_memory (const char *d, const hako_spec_memory *m, hako_error_t **err)
     {
       uint64_t usage = 0;
       if (hako_cgroup_read_u64 (d, "memory.usage_in_bytes", &usage) == 0 && usage > (uint64_t) m->limit)
-        return hako_error_set (err, 0, "linux.resources.memory.limit: %lld is below the current usage %llu (checkBeforeUpdate)",
+        return hako_error_set (err, 0,
+                               "linux.resources.memory.limit: %lld is below the current usage %llu (checkBeforeUpdate)",
                                (long long) m->limit, (unsigned long long) usage);
     }
   /* memsw must stay >= limit at every moment: raise first what grows.  */
@@ -236,24 +239,32 @@ apply_memory (const char *d, const hako_spec_memory *m, hako_error_t **err)
   if (m->has_swap && ! hako_cgroup_file_exists (d, "memory.memsw.limit_in_bytes"))
     {
       if (m->swap > 0 && ! (m->has_limit && m->swap == m->limit))
-        return hako_error_set (err, 0, "linux.resources.memory.swap: this kernel has no swap accounting "
-                                       "(memory.memsw.limit_in_bytes; boot with swapaccount=1)");
+        return hako_error_set (err, 0,
+                               "linux.resources.memory.swap: this kernel has no swap accounting "
+                               "(memory.memsw.limit_in_bytes; boot with swapaccount=1)");
     }
-  else if (swap_first && hako_cgroup_set_i64 (d, "memory.memsw.limit_in_bytes", m->swap, "linux.resources.memory.swap", err) < 0)
+  else if (swap_first
+           && hako_cgroup_set_i64 (d, "memory.memsw.limit_in_bytes", m->swap, "linux.resources.memory.swap", err) < 0)
     return -1;
-  if (m->has_limit && hako_cgroup_set_i64 (d, "memory.limit_in_bytes", m->limit, "linux.resources.memory.limit", err) < 0)
+  if (m->has_limit
+      && hako_cgroup_set_i64 (d, "memory.limit_in_bytes", m->limit, "linux.resources.memory.limit", err) < 0)
     return -1;
   if (m->has_swap && ! swap_first && hako_cgroup_file_exists (d, "memory.memsw.limit_in_bytes")
       && hako_cgroup_set_i64 (d, "memory.memsw.limit_in_bytes", m->swap, "linux.resources.memory.swap", err) < 0)
     return -1;
   if (m->has_reservation
-      && hako_cgroup_set_i64 (d, "memory.soft_limit_in_bytes", m->reservation, "linux.resources.memory.reservation", err) < 0)
+      && hako_cgroup_set_i64 (d, "memory.soft_limit_in_bytes", m->reservation, "linux.resources.memory.reservation",
+                              err)
+             < 0)
     return -1;
   if (m->has_swappiness
-      && hako_cgroup_set_i64 (d, "memory.swappiness", (int64_t) m->swappiness, "linux.resources.memory.swappiness", err) < 0)
+      && hako_cgroup_set_i64 (d, "memory.swappiness", (int64_t) m->swappiness, "linux.resources.memory.swappiness", err)
+             < 0)
     return -1;
   if (m->has_disable_oom_killer
-      && hako_cgroup_set (d, "memory.oom_control", m->disable_oom_killer ? "1" : "0", "linux.resources.memory.disableOOMKiller", err) < 0)
+      && hako_cgroup_set (d, "memory.oom_control", m->disable_oom_killer ? "1" : "0",
+                          "linux.resources.memory.disableOOMKiller", err)
+             < 0)
     return -1;
   if (m->has_use_hierarchy)
     {
@@ -261,7 +272,9 @@ apply_memory (const char *d, const hako_spec_memory *m, hako_error_t **err)
       uint64_t cur = 1;
       hako_cgroup_read_u64 (d, "memory.use_hierarchy", &cur);
       if (cur != (m->use_hierarchy ? 1u : 0u)
-          && hako_cgroup_set (d, "memory.use_hierarchy", m->use_hierarchy ? "1" : "0", "linux.resources.memory.useHierarchy", err) < 0)
+          && hako_cgroup_set (d, "memory.use_hierarchy", m->use_hierarchy ? "1" : "0",
+                              "linux.resources.memory.useHierarchy", err)
+                 < 0)
         return -1;
     }
   if (m->has_kernel)
@@ -275,7 +288,9 @@ apply_memory (const char *d, const hako_spec_memory *m, hako_error_t **err)
         }
     }
   if (m->has_kernel_tcp
-      && hako_cgroup_set_i64 (d, "memory.kmem.tcp.limit_in_bytes", m->kernel_tcp, "linux.resources.memory.kernelTCP", err) < 0)
+      && hako_cgroup_set_i64 (d, "memory.kmem.tcp.limit_in_bytes", m->kernel_tcp, "linux.resources.memory.kernelTCP",
+                              err)
+             < 0)
     return -1;
   return 0;
 }
@@ -315,12 +330,16 @@ apply_cpu (const char *d, const hako_spec_cpu *c, hako_error_t **err)
       && hako_cgroup_set_i64 (d, "cpu.cfs_period_us", (int64_t) c->period, "linux.resources.cpu.period", err) < 0)
     return -1;
   if (c->has_quota && c->quota
-      && hako_cgroup_set_i64 (d, "cpu.cfs_quota_us", c->quota > 0 ? c->quota : -1, "linux.resources.cpu.quota", err) < 0)
+      && hako_cgroup_set_i64 (d, "cpu.cfs_quota_us", c->quota > 0 ? c->quota : -1, "linux.resources.cpu.quota", err)
+             < 0)
     return -1;
-  if (c->has_burst && hako_cgroup_set_i64 (d, "cpu.cfs_burst_us", (int64_t) c->burst, "linux.resources.cpu.burst", err) < 0)
+  if (c->has_burst
+      && hako_cgroup_set_i64 (d, "cpu.cfs_burst_us", (int64_t) c->burst, "linux.resources.cpu.burst", err) < 0)
     return -1;
   if (c->has_realtime_period && c->realtime_period
-      && hako_cgroup_set_i64 (d, "cpu.rt_period_us", (int64_t) c->realtime_period, "linux.resources.cpu.realtimePeriod", err) < 0)
+      && hako_cgroup_set_i64 (d, "cpu.rt_period_us", (int64_t) c->realtime_period, "linux.resources.cpu.realtimePeriod",
+                              err)
+             < 0)
     return -1;
   if (c->has_realtime_runtime && rt_runtime (d, c->realtime_runtime, err) < 0)
     return -1;
@@ -351,8 +370,10 @@ apply_blkio (const char *d, const hako_spec_block_io *b, hako_error_t **err)
 {
   /* CFQ's blkio.weight went with Linux 5.0; BFQ has blkio.bfq.weight.  */
   const char *wfile = hako_cgroup_file_exists (d, "blkio.weight") ? "blkio.weight" : "blkio.bfq.weight";
-  const char *wdfile = hako_cgroup_file_exists (d, "blkio.weight_device") ? "blkio.weight_device" : "blkio.bfq.weight_device";
-  if (b->has_weight && b->weight && hako_cgroup_set_i64 (d, wfile, b->weight, "linux.resources.blockIO.weight", err) < 0)
+  const char *wdfile
+      = hako_cgroup_file_exists (d, "blkio.weight_device") ? "blkio.weight_device" : "blkio.bfq.weight_device";
+  if (b->has_weight && b->weight
+      && hako_cgroup_set_i64 (d, wfile, b->weight, "linux.resources.blockIO.weight", err) < 0)
     return -1;
   if (b->has_leaf_weight && b->leaf_weight
       && hako_cgroup_set_i64 (d, "blkio.leaf_weight", b->leaf_weight, "linux.resources.blockIO.leafWeight", err) < 0)
@@ -376,15 +397,19 @@ apply_blkio (const char *d, const hako_spec_block_io *b, hako_error_t **err)
         }
     }
   return throttle (d, "blkio.throttle.read_bps_device", b->throttle_read_bps_device, b->throttle_read_bps_device_len,
-                   "throttleReadBpsDevice", err) < 0
-             || throttle (d, "blkio.throttle.write_bps_device", b->throttle_write_bps_device,
-                          b->throttle_write_bps_device_len, "throttleWriteBpsDevice", err) < 0
-             || throttle (d, "blkio.throttle.read_iops_device", b->throttle_read_iops_device,
-                          b->throttle_read_iops_device_len, "throttleReadIOPSDevice", err) < 0
-             || throttle (d, "blkio.throttle.write_iops_device", b->throttle_write_iops_device,
-                          b->throttle_write_iops_device_len, "throttleWriteIOPSDevice", err) < 0
-           ? -1
-           : 0;
+                   "throttleReadBpsDevice", err)
+                     < 0
+                 || throttle (d, "blkio.throttle.write_bps_device", b->throttle_write_bps_device,
+                              b->throttle_write_bps_device_len, "throttleWriteBpsDevice", err)
+                        < 0
+                 || throttle (d, "blkio.throttle.read_iops_device", b->throttle_read_iops_device,
+                              b->throttle_read_iops_device_len, "throttleReadIOPSDevice", err)
+                        < 0
+                 || throttle (d, "blkio.throttle.write_iops_device", b->throttle_write_iops_device,
+                              b->throttle_write_iops_device_len, "throttleWriteIOPSDevice", err)
+                        < 0
+             ? -1
+             : 0;
 }
 
 /* ----------------------------------------------------------------- others */
@@ -422,7 +447,8 @@ apply_network (const hako_st_cgroup *cg, const hako_spec_network *n, hako_error_
     {
       const char *d = hako_cgroup_v1_dir (cg, "net_prio");
       if (d == NULL)
-        return hako_error_set (err, 0, "linux.resources.network.priorities: this host has no net_prio cgroup hierarchy");
+        return hako_error_set (err, 0,
+                               "linux.resources.network.priorities: this host has no net_prio cgroup hierarchy");
       for (size_t i = 0; i < n->priorities_len; i++)
         {
           char buf[128];
@@ -507,8 +533,8 @@ hako_cgroup_v1_apply (const hako_st_cgroup *cg, const hako_spec_linux_resources 
                       unsigned *missing, hako_error_t **err)
 {
   static const struct v1_section map[] = {
-    { CG_MEMORY, "memory" }, { CG_CPU, "cpu" },   { CG_CPUSET, "cpuset" }, { CG_IO, "blkio" },
-    { CG_HUGETLB, "hugetlb" }, { CG_PIDS, "pids" }, { CG_RDMA, "rdma" },    { CG_DEVICES, "devices" },
+    { CG_MEMORY, "memory" },   { CG_CPU, "cpu" },   { CG_CPUSET, "cpuset" }, { CG_IO, "blkio" },
+    { CG_HUGETLB, "hugetlb" }, { CG_PIDS, "pids" }, { CG_RDMA, "rdma" },     { CG_DEVICES, "devices" },
   };
   *missing = sections & (CG_UNIFIED | CG_NETWORK);
   if ((sections & CG_NETWORK) && apply_network (cg, r->network, err) < 0)

@@ -146,7 +146,8 @@ apply_memory (const char *dir, const hako_spec_memory *m, hako_error_t **err)
     {
       uint64_t cur = 0;
       if (hako_cgroup_read_u64 (dir, "memory.current", &cur) == 0 && cur > (uint64_t) m->limit)
-        return hako_error_set (err, 0, "linux.resources.memory.limit: %lld is below the current usage %llu (checkBeforeUpdate)",
+        return hako_error_set (err, 0,
+                               "linux.resources.memory.limit: %lld is below the current usage %llu (checkBeforeUpdate)",
                                (long long) m->limit, (unsigned long long) cur);
     }
   if (m->has_limit && set_max (dir, "memory.max", m->limit, "linux.resources.memory.limit", err) < 0)
@@ -170,7 +171,9 @@ apply_memory (const char *dir, const hako_spec_memory *m, hako_error_t **err)
           if (limit <= 0)
             return hako_error_set (err, 0, "linux.resources.memory.swap: a swap limit needs a memory limit");
           if (m->swap < limit)
-            return hako_error_set (err, 0, "linux.resources.memory.swap: %lld is below the memory limit %lld (swap counts memory+swap)",
+            return hako_error_set (err, 0,
+                                   "linux.resources.memory.swap: %lld is below the memory limit %lld (swap counts "
+                                   "memory+swap)",
                                    (long long) m->swap, (long long) limit);
           swap = m->swap - limit;
         }
@@ -185,7 +188,8 @@ apply_memory (const char *dir, const hako_spec_memory *m, hako_error_t **err)
       if (! hako_cgroup_file_exists (dir, "memory.swap.max"))
         {
           if (swap > 0)
-            return hako_error_set (err, 0, "linux.resources.memory.swap: this kernel has no swap accounting (memory.swap.max)");
+            return hako_error_set (err, 0,
+                                   "linux.resources.memory.swap: this kernel has no swap accounting (memory.swap.max)");
         }
       else if (set_max (dir, "memory.swap.max", swap, "linux.resources.memory.swap", err) < 0)
         return -1;
@@ -227,10 +231,12 @@ apply_cpu (const char *dir, const hako_spec_cpu *c, hako_error_t **err)
       if (period)
         cur_period = c->period;
       snprintf (buf, sizeof buf, "%s %llu", cur_quota, cur_period);
-      if (hako_cgroup_set (dir, "cpu.max", buf, quota ? "linux.resources.cpu.quota" : "linux.resources.cpu.period", err) < 0)
+      if (hako_cgroup_set (dir, "cpu.max", buf, quota ? "linux.resources.cpu.quota" : "linux.resources.cpu.period", err)
+          < 0)
         return -1;
     }
-  if (c->has_burst && hako_cgroup_set_i64 (dir, "cpu.max.burst", (int64_t) c->burst, "linux.resources.cpu.burst", err) < 0)
+  if (c->has_burst
+      && hako_cgroup_set_i64 (dir, "cpu.max.burst", (int64_t) c->burst, "linux.resources.cpu.burst", err) < 0)
     return -1;
   if (c->has_idle && hako_cgroup_set_i64 (dir, "cpu.idle", c->idle, "linux.resources.cpu.idle", err) < 0)
     return -1;
@@ -291,20 +297,25 @@ apply_io (const char *dir, const hako_spec_block_io *b, hako_error_t **err)
       if (! w->has_weight)
         continue;
       char buf[96];
-      snprintf (buf, sizeof buf, "%" PRId64 ":%" PRId64 " %u", w->major, w->minor, bfq ? w->weight : io_weight (w->weight));
+      snprintf (buf, sizeof buf, "%" PRId64 ":%" PRId64 " %u", w->major, w->minor,
+                bfq ? w->weight : io_weight (w->weight));
       cleanup_free char *f = hako_strdup_printf ("linux.resources.blockIO.weightDevice[%zu]", i);
       if (hako_cgroup_set (dir, bfq ? "io.bfq.weight" : "io.weight", buf, f, err) < 0)
         return -1;
     }
-  return io_max (dir, b->throttle_read_bps_device, b->throttle_read_bps_device_len, "rbps", "throttleReadBpsDevice", err) < 0
-             || io_max (dir, b->throttle_write_bps_device, b->throttle_write_bps_device_len, "wbps",
-                        "throttleWriteBpsDevice", err) < 0
-             || io_max (dir, b->throttle_read_iops_device, b->throttle_read_iops_device_len, "riops",
-                        "throttleReadIOPSDevice", err) < 0
-             || io_max (dir, b->throttle_write_iops_device, b->throttle_write_iops_device_len, "wiops",
-                        "throttleWriteIOPSDevice", err) < 0
-           ? -1
-           : 0;
+  return io_max (dir, b->throttle_read_bps_device, b->throttle_read_bps_device_len, "rbps", "throttleReadBpsDevice",
+                 err) < 0
+                 || io_max (dir, b->throttle_write_bps_device, b->throttle_write_bps_device_len, "wbps",
+                            "throttleWriteBpsDevice", err)
+                        < 0
+                 || io_max (dir, b->throttle_read_iops_device, b->throttle_read_iops_device_len, "riops",
+                            "throttleReadIOPSDevice", err)
+                        < 0
+                 || io_max (dir, b->throttle_write_iops_device, b->throttle_write_iops_device_len, "wiops",
+                            "throttleWriteIOPSDevice", err)
+                        < 0
+             ? -1
+             : 0;
 }
 
 static int
@@ -382,9 +393,10 @@ hako_cgroup_v2_apply (const char *dir, const hako_spec_linux_resources *r, unsig
               {
                 unsigned bit;
                 const char *field;
-              } names[] = { { CG_MEMORY, "memory" }, { CG_CPU, "cpu" },       { CG_CPUSET, "cpu.cpus" },
-                            { CG_IO, "blockIO" },    { CG_HUGETLB, "hugepageLimits" }, { CG_PIDS, "pids" },
-                            { CG_RDMA, "rdma" } };
+              } names[] = {
+                { CG_MEMORY, "memory" },          { CG_CPU, "cpu" },   { CG_CPUSET, "cpu.cpus" }, { CG_IO, "blockIO" },
+                { CG_HUGETLB, "hugepageLimits" }, { CG_PIDS, "pids" }, { CG_RDMA, "rdma" }
+              };
               const char *field = ctrl;
               for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
                 if (names[i].bit == bit)
@@ -419,7 +431,9 @@ hako_cgroup_v2_apply (const char *dir, const hako_spec_linux_resources *r, unsig
           rc = hako_cgroup_rdma_apply (dir, r->rdma, err);
           break;
         case CG_NETWORK:
-          rc = hako_error_set (err, 0, "linux.resources.network: not supported on cgroup v2 (net_cls and net_prio are v1 only)");
+          rc = hako_error_set (err, 0,
+                               "linux.resources.network: not supported on cgroup v2 (net_cls and net_prio are v1 "
+                               "only)");
           break;
         case CG_DEVICES:
           rc = hako_cgroup_bpf_devices (dir, r, err);

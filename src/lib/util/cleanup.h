@@ -59,17 +59,17 @@ hako_strvfreep (char ***v)
 
 /* Hand a pointer or descriptor to a new owner: the local variable is
    emptied so that its cleanup does nothing.  */
-#define TAKE_PTR(p)                                                                                \
-  ({                                                                                               \
-    __typeof__ (p) take_tmp_ = (p);                                                                \
-    (p) = NULL;                                                                                    \
-    take_tmp_;                                                                                     \
+#define TAKE_PTR(p)                                                                                                    \
+  ({                                                                                                                   \
+    __typeof__ (p) take_tmp_ = (p);                                                                                    \
+    (p) = NULL;                                                                                                        \
+    take_tmp_;                                                                                                         \
   })
-#define TAKE_FD(fd)                                                                                \
-  ({                                                                                               \
-    int take_fd_ = (fd);                                                                           \
-    (fd) = -1;                                                                                     \
-    take_fd_;                                                                                      \
+#define TAKE_FD(fd)                                                                                                    \
+  ({                                                                                                                   \
+    int take_fd_ = (fd);                                                                                               \
+    (fd) = -1;                                                                                                         \
+    take_fd_;                                                                                                          \
   })
 
 #endif

@@ -9,8 +9,7 @@
 #include <unistd.h>
 #include <string.h>
 
-static void __attribute__ ((noreturn))
-oom (void)
+static void __attribute__ ((noreturn)) oom (void)
 {
   static const char msg[] = "hako: out of memory\n";
   if (write (2, msg, sizeof msg - 1) < 0)

@@ -19,15 +19,13 @@ typedef struct hako_error
 } hako_error_t;
 
 /* Record an error and return -1.  ERRNUM is usually errno; 0 for none.  */
-int hako_error_set (hako_error_t **err, int errnum, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
+int hako_error_set (hako_error_t **err, int errnum, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
 int hako_error_setv (hako_error_t **err, int errnum, const char *fmt, va_list ap);
 /* Shorthand for hako_error_set (err, errno, ...).  */
 #define hako_error_sys(err, ...) hako_error_set ((err), errno, __VA_ARGS__)
 
 /* Prepend "<prefix>: " to the message of *ERR (when there is one).  */
-void hako_error_prefix (hako_error_t **err, const char *fmt, ...)
-    __attribute__ ((format (printf, 2, 3)));
+void hako_error_prefix (hako_error_t **err, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
 /* The message with ": strerror(status)" appended when status != 0.
    Returns a malloc'd string.  */
