@@ -3,7 +3,6 @@
 #include <config.h>
 
 #include <signal.h>
-#include <string.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -48,8 +47,7 @@ cmd_kill (hako_context_t *ctx, int argc, char **argv)
     rc = cli_usage_error ("kill", p.nargs == 0 ? "a container id is required" : "expected ID [SIGNAL]");
   else
     {
-      /* 0, as for kill(1): no signal, only whether the init is there. */
-      int sig = p.nargs < 2 ? SIGTERM : strcmp (p.args[1], "0") == 0 ? 0 : hako_signal_from_name (p.args[1]);
+      int sig = p.nargs == 2 ? hako_signal_from_name (p.args[1]) : SIGTERM;
       if (sig < 0)
         rc = cli_usage_error ("kill", "unknown signal `%s`", p.args[1]);
       else

@@ -23,12 +23,15 @@ static const struct
   { "IO", SIGIO },     { "POLL", SIGPOLL },     { "PWR", SIGPWR },       { "SYS", SIGSYS },
 };
 
-/* "TERM", "SIGTERM", "sigterm", "15", "RTMIN+3", "SIGRTMAX-1".  */
+/* "TERM", "SIGTERM", "sigterm", "15", "RTMIN+3", "SIGRTMAX-1"; and "0",
+   no signal, as for kill(1): only whether the process is there.  */
 int
 hako_signal_from_name (const char *name)
 {
   if (name == NULL || *name == '\0')
     return -1;
+  if (strcmp (name, "0") == 0)
+    return 0;
   char *end;
   long n = strtol (name, &end, 10);
   if (*end == '\0')
