@@ -97,6 +97,16 @@ static const struct cli_opt global_opts[] = {
   { NULL, 0, 0, 0 },
 };
 
+/* Whether the global option NAME (no dashes) takes a value.  */
+static bool
+global_takes_value (const char *name)
+{
+  for (const struct cli_opt *o = global_opts; o->name; o++)
+    if (o->kind == OPT_VALUE && strcmp (o->name, name) == 0)
+      return true;
+  return false;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -108,11 +118,7 @@ main (int argc, char **argv)
       /* Value-taking globals given as two words.  */
       const char *a = argv[i - 1];
       const char *n = a + 1 + (a[1] == '-');
-      if (strchr (n, '=') == NULL
-          && (strcmp (n, "root") == 0 || strcmp (n, "log") == 0 || strcmp (n, "log-format") == 0
-              || strcmp (n, "log-level") == 0 || strcmp (n, "criu") == 0 || strcmp (n, "rootless") == 0
-              || strcmp (n, "cgroup-manager") == 0)
-          && i < argc)
+      if (strchr (n, '=') == NULL && global_takes_value (n) && i < argc)
         {
           /* --rootless may also stand alone (meaning true).  */
           if (strcmp (n, "rootless") == 0 && strcmp (argv[i], "true") && strcmp (argv[i], "false")
@@ -168,16 +174,12 @@ main (int argc, char **argv)
   if (g.value[G_CGROUP_MANAGER])
     {
       const char *m = g.value[G_CGROUP_MANAGER];
-      if (strcmp (m, "systemd") == 0)
-        ctx.systemd_cgroup = true;
-      else if (strcmp (m, "disabled") == 0)
-        ctx.no_cgroups = true;
-      else if (strcmp (m, "cgroupfs") != 0)
+      if (strcmp (m, "systemd") != 0 && strcmp (m, "cgroupfs") != 0 && strcmp (m, "disabled") != 0)
         return cli_usage_error (NULL, "--cgroup-manager `%s`: expected cgroupfs, systemd or disabled", m);
-      if (ctx.systemd_cgroup && ctx.no_cgroups)
-        return cli_usage_error (NULL, "--systemd-cgroup and --cgroup-manager disabled contradict each other");
-      if (cli_bool (&g, G_SYSTEMD) && strcmp (m, "cgroupfs") == 0)
-        return cli_usage_error (NULL, "--systemd-cgroup and --cgroup-manager cgroupfs contradict each other");
+      if (ctx.systemd_cgroup && strcmp (m, "systemd") != 0)
+        return cli_usage_error (NULL, "--systemd-cgroup and --cgroup-manager %s contradict each other", m);
+      ctx.systemd_cgroup = strcmp (m, "systemd") == 0;
+      ctx.no_cgroups = strcmp (m, "disabled") == 0;
     }
   if (g.value[G_ROOTLESS])
     {
