@@ -620,7 +620,6 @@ hako_container_start (hako_context_t *ctx, const char *id, hako_error_t **err)
   hako_st_record *rec = NULL;
   if (hako_state_read (d, &rec, err) < 0)
     return -1;
-  cleanup_free char *cfgname = hako_strdup_printf ("%s/%s", d->path, HAKO_CONFIG_FILE);
   hako_spec_config *config = NULL;
   int rc = 0;
   enum hako_status st = hako_state_status (d, rec);
@@ -628,7 +627,7 @@ hako_container_start (hako_context_t *ctx, const char *id, hako_error_t **err)
     rc = hako_error_set (err, 0, "cannot start a container that is %s", hako_status_name (st));
   if (rc == 0)
     {
-      config = hako_spec_config_parse_file (cfgname, err);
+      config = hako_state_config (d, err);
       if (config == NULL)
         rc = -1;
     }
@@ -760,10 +759,7 @@ hako_delete_record (hako_container_dir_t *d, hako_st_record *rec, hako_error_t *
     return -1;
   /* poststop: after the container is gone, before delete returns; a
      failure is a warning (runtime.md).  */
-  cleanup_free char *cfgname = hako_strdup_printf ("%s/%s", d->path, HAKO_CONFIG_FILE);
-  hako_error_t *cerr = NULL;
-  hako_spec_config *config = hako_spec_config_parse_file (cfgname, &cerr);
-  hako_error_free (cerr);
+  hako_spec_config *config = hako_state_config (d, NULL);
   if (config && config->hooks && config->hooks->poststop_len)
     {
       cleanup_free char *state = hako_state_json (rec, HAKO_STATUS_STOPPED, false);
@@ -779,10 +775,7 @@ hako_delete_record (hako_container_dir_t *d, hako_st_record *rec, hako_error_t *
 static void
 forget_unrecorded_cgroup (hako_context_t *ctx, hako_container_dir_t *d, const char *id)
 {
-  cleanup_free char *cfgname = hako_strdup_printf ("%s/%s", d->path, HAKO_CONFIG_FILE);
-  hako_error_t *e = NULL;
-  hako_spec_config *config = hako_spec_config_parse_file (cfgname, &e);
-  hako_error_free (e);
+  hako_spec_config *config = hako_state_config (d, NULL);
   if (config == NULL)
     return;
   struct hako_cgroup_request req = {

@@ -243,8 +243,7 @@ hako_container_exec (hako_context_t *ctx, const struct hako_exec_options *o, int
     rc = hako_error_set (err, 0, "cannot exec in a paused container (resume it first)");
   else if (st != HAKO_STATUS_RUNNING && st != HAKO_STATUS_CREATED && st != HAKO_STATUS_PAUSED)
     rc = hako_error_set (err, 0, "cannot exec in a container that is %s", hako_status_name (st));
-  cleanup_free char *cfgname = hako_strdup_printf ("%s/%s", d->path, HAKO_CONFIG_FILE);
-  hako_spec_config *config = rc == 0 ? hako_spec_config_parse_file (cfgname, err) : NULL;
+  hako_spec_config *config = rc == 0 ? hako_state_config (d, err) : NULL;
   if (rc == 0 && config == NULL)
     rc = -1;
   /* Before stdin is read or anything joined (cloned-exe.c).  */

@@ -244,6 +244,19 @@ hako_state_close (hako_container_dir_t *d)
   free (d);
 }
 
+hako_spec_config *
+hako_state_config (const hako_container_dir_t *d, hako_error_t **err)
+{
+  cleanup_free char *name = hako_strdup_printf ("%s/%s", d->path, HAKO_CONFIG_FILE);
+  hako_error_t *e = NULL;
+  hako_spec_config *config = hako_spec_config_parse_file (name, &e);
+  if (err)
+    *err = e;
+  else
+    hako_error_free (e);
+  return config;
+}
+
 int
 hako_state_read (hako_container_dir_t *d, hako_st_record **out, hako_error_t **err)
 {

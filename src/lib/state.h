@@ -10,6 +10,7 @@
 
 #include "hako.h"
 #include "hako-state.h"
+#include "runtime-spec.h"
 
 #define HAKO_STATE_FILE "state.json"
 #define HAKO_CONFIG_FILE "config.json"
@@ -59,6 +60,9 @@ int hako_state_lock (hako_container_dir_t *d, hako_error_t **err);
 bool hako_state_lock_busy (hako_container_dir_t *d);
 
 int hako_state_read (hako_container_dir_t *d, hako_st_record **out, hako_error_t **err);
+/* The container's copy of its config (HAKO_CONFIG_FILE), parsed; NULL on
+   failure, with *ERR filled when ERR is not NULL.  */
+hako_spec_config *hako_state_config (const hako_container_dir_t *d, hako_error_t **err);
 int hako_state_write (hako_container_dir_t *d, const hako_st_record *rec, hako_error_t **err);
 /* Write NAME in the directory atomically: temp file, fsync, rename.  */
 int hako_state_write_file (hako_container_dir_t *d, const char *name, const char *data, size_t len, hako_error_t **err);

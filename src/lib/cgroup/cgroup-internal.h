@@ -43,10 +43,10 @@ int hako_cgroup_mkdir (const char *root, const char *rel, bool *created, hako_er
 /* rmdir DIR and every sub-cgroup below it.  */
 int hako_cgroup_rmdir_tree (const char *dir);
 
-/* v1: create the container's directory in every hierarchy (filling
-   cg->paths), cpuset initialised from its parent.  */
 /* rmdir REL in every v1 hierarchy (empty leaves only).  */
 void hako_cgroup_v1_rmdir_all (const char *rel);
+/* v1: create the container's directory in every hierarchy (filling
+   cg->paths), cpuset initialised from its parent.  */
 int hako_cgroup_v1_prepare (hako_st_cgroup *cg, const char *rel, bool rootless, bool *created, hako_error_t **err);
 /* Apply the SECTIONS of R that have a v1 hierarchy; returns the sections
    it could not place (no such hierarchy).  */
