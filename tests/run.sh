@@ -53,27 +53,33 @@ if [ $# -eq 0 ]; then
 	vm=1
 fi
 
-# Each file gets a time limit (HAKO_FILE_TIMEOUT seconds) so that one
-# wedged test cannot hold the whole run; a file that hits it counts as a
-# failure of its own.
-for f in "$@"; do
-	name="$(basename "$f" .bats)"
-	start=$SECONDS
-	timeout -k 10 "${HAKO_FILE_TIMEOUT:-600}" bats --tap "$f" >"$log/$name.tap" 2>&1
+# timed NAME SECONDS ERRFILE COMMAND...: COMMAND's TAP into $log/NAME.tap
+# (stderr into ERRFILE, or with the TAP when it is empty), within SECONDS,
+# so that one wedged test cannot hold the whole run; running out of time is
+# a failure of its own.  Counted, with the seconds it took.
+timed() {
+	local name="$1" limit="$2" errfile="$3" start=$SECONDS rc
+	shift 3
+	if [ -n "$errfile" ]; then
+		timeout -k 10 "$limit" "$@" >"$log/$name.tap" 2>"$errfile"
+	else
+		timeout -k 10 "$limit" "$@" >"$log/$name.tap" 2>&1
+	fi
 	rc=$?
-	[ "$rc" = 124 ] || [ "$rc" = 137 ] && echo "not ok 999 $name: timed out after ${HAKO_FILE_TIMEOUT:-600} s" >>"$log/$name.tap"
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		echo "not ok 999 $name: timed out after $limit s${errfile:+ (see $errfile)}" >>"$log/$name.tap"
+	fi
 	echo "== $name ($((SECONDS - start)) s)"
 	count_tap "$log/$name.tap"
+}
+
+for f in "$@"; do
+	timed "$(basename "$f" .bats)" "${HAKO_FILE_TIMEOUT:-600}" "" bats --tap "$f"
 done
 # The cgroup tests in VMs (cgroup2 alone; systemd as PID 1) where QEMU is
 # or can be installed; HAKO_NO_VM=1 leaves them out.
 if [ "${vm:-0}" = 1 ] && [ -z "${HAKO_NO_VM:-}" ] && { command -v qemu-system-x86_64 >/dev/null || [ "$(id -u)" = 0 ]; }; then
-	start=$SECONDS
-	timeout -k 10 "${HAKO_VM_TOTAL_TIMEOUT:-900}" "$srcdir/tests/vm/vm-test.sh" "$builddir" >"$log/vm.tap" 2>"$log/vm.log"
-	rc=$?
-	[ "$rc" = 124 ] || [ "$rc" = 137 ] && echo "not ok 999 vm: timed out (see $log/vm.log)" >>"$log/vm.tap"
-	echo "== vm ($((SECONDS - start)) s)"
-	count_tap "$log/vm.tap"
+	timed vm "${HAKO_VM_TOTAL_TIMEOUT:-900}" "$log/vm.log" "$srcdir/tests/vm/vm-test.sh" "$builddir"
 fi
 echo "total time: $SECONDS s"
 echo "$passed passed, $failed failed"

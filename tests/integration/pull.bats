@@ -556,37 +556,37 @@ teardown() {
 	nothing_left "$B" 0
 }
 
-@test "pull: an interrupted pull leaves nothing behind" {
-	python3 "$PULL_HELPERS/mkimage.py" "$PULL_DIR/biglayout" big --mb 48
-	skopeo copy -q --dest-tls-verify=false "oci:$PULL_DIR/biglayout:big" "docker://$REG/test/big:1" >/dev/null
-	# A local registry is quick: try shorter delays until the signal lands
-	# before the end (a pull that finished is undone for the next try).
-	local pid status delay
-	for delay in 0.3 0.15 0.08 0.04 0.02 0.01; do
-		rm -rf "$B" "$CACHE"
+# interrupted_pull SIGNAL PATHS DELAY...: pull big:1 into $B, sending
+# SIGNAL after each DELAY in turn until one lands before the pull ends (a
+# local registry is quick; PATHS are removed before each try, undoing a
+# pull that finished).  The pull's exit status in $status.
+interrupted_pull() {
+	local sig="$1" paths="$2" delay pid
+	shift 2
+	for delay in "$@"; do
+		# shellcheck disable=SC2086 # PATHS is a list
+		rm -rf $paths
 		"$HAKO_PULL" --cache "$CACHE" "$REG/test/big:1" "$B" &
 		pid=$!
 		sleep "$delay"
-		kill -INT "$pid" 2>/dev/null || true
+		kill -"$sig" "$pid" 2>/dev/null || true
 		status=0
 		wait "$pid" || status=$?
-		[ "$status" -eq 0 ] || break
+		[ "$status" -eq 0 ] || return 0
 	done
+}
+
+@test "pull: an interrupted pull leaves nothing behind" {
+	python3 "$PULL_HELPERS/mkimage.py" "$PULL_DIR/biglayout" big --mb 48
+	skopeo copy -q --dest-tls-verify=false "oci:$PULL_DIR/biglayout:big" "docker://$REG/test/big:1" >/dev/null
+	# While downloading: an empty cache.
+	interrupted_pull INT "$B $CACHE" 0.3 0.15 0.08 0.04 0.02 0.01
 	[ "$status" -ne 0 ] || skip "every pull finished before the signal"
 	[ "$status" -eq 130 ]
 	nothing_left "$B" 0
 	# While extracting: from the cache.
 	hpull "$REG/test/big:1" "$B"
-	for delay in 0.2 0.1 0.05 0.02 0.01 0.005; do
-		rm -rf "$B"
-		"$HAKO_PULL" --cache "$CACHE" "$REG/test/big:1" "$B" &
-		pid=$!
-		sleep "$delay"
-		kill -TERM "$pid" 2>/dev/null || true
-		status=0
-		wait "$pid" || status=$?
-		[ "$status" -eq 0 ] || break
-	done
+	interrupted_pull TERM "$B" 0.2 0.1 0.05 0.02 0.01 0.005
 	[ "$status" -ne 0 ] || skip "every pull finished before the signal"
 	[ "$status" -eq 143 ]
 	nothing_left "$B" 4
