@@ -54,6 +54,8 @@ PY
 H="$HAKO --root $OUT/root-hako"
 C="crun --root $OUT/root-crun"
 R="runc --root $OUT/root-runc"
+# Each runtime's command line by name.
+declare -A RT=([hako]="$H" [crun]="$C" [runc]="$R")
 
 # hf NAME COMMAND...: the commands timed by hyperfine in ROUNDS rounds
 # (default 5) that alternate between them, RUNS runs each in all; the
@@ -148,7 +150,7 @@ PY
 		echo "| runtime | seconds | containers/s | failures |"
 		echo "|---|---|---|---|"
 		for rt in hako crun runc; do
-			case $rt in hako) cmd="$H" ;; crun) cmd="$C" ;; runc) cmd="$R" ;; esac
+			cmd="${RT[$rt]}"
 			start=$(date +%s.%N)
 			fails=0
 			for i in $(seq 50); do
@@ -172,14 +174,14 @@ PY
 		# The same calls with 10 and with SCALE_N (1,000) containers present.
 		for n in 10 "${SCALE_N:-1000}"; do
 			for rt in hako crun runc; do
-				case $rt in hako) cmd="$H" ;; crun) cmd="$C" ;; runc) cmd="$R" ;; esac
+				cmd="${RT[$rt]}"
 				for i in $(seq "$n"); do $cmd create "s$i" </dev/null >/dev/null 2>&1; done
 			done
 			RUNS=30 hf "scale-$n-state" "$H state s5" "$C state s5" "$R state s5"
 			RUNS=10 hf "scale-$n-list" "$H list" "$C list" "$R list"
 			RUNS=30 hf "scale-$n-kill" "$H kill s5 0" "$C kill s5 0" "$R kill s5 0"
 			for rt in hako crun runc; do
-				case $rt in hako) cmd="$H" ;; crun) cmd="$C" ;; runc) cmd="$R" ;; esac
+				cmd="${RT[$rt]}"
 				for i in $(seq "$n"); do
 					$cmd delete --force "s$i" >/dev/null 2>&1 &
 					[ $((i % 20)) != 0 ] || wait
@@ -195,7 +197,7 @@ PY
 		echo "| runtime | max RSS (KiB) |"
 		echo "|---|---|"
 		for rt in hako crun runc; do
-			case $rt in hako) cmd="$H" ;; crun) cmd="$C" ;; runc) cmd="$R" ;; esac
+			cmd="${RT[$rt]}"
 			rss=$( { /usr/bin/time -f '%M' $cmd run m >/dev/null; } 2>&1 | tail -n1)
 			echo "| $rt | $rss |"
 		done
@@ -205,7 +207,7 @@ c = json.load(open(sys.argv[1])); c["linux"].setdefault("resources", {})["memory
 PY
 		echo -e "\n### a container under a 512 KiB memory limit\n"
 		for rt in hako crun runc; do
-			case $rt in hako) cmd="$H" ;; crun) cmd="$C" ;; runc) cmd="$R" ;; esac
+			cmd="${RT[$rt]}"
 			if $cmd run m512 >/dev/null 2>&1; then echo "- $rt: starts"; else echo "- $rt: fails"; $cmd delete --force m512 >/dev/null 2>&1 || true; fi
 		done
 		;;
