@@ -536,18 +536,19 @@ cpu_usage_us() {
 	command -v setpriv >/dev/null || skip "no setpriv"
 	[ "$(cat /proc/sys/user/max_user_namespaces)" -gt 0 ] || skip "no user namespaces"
 	d="$(mktemp -d /tmp/hako-rootless.XXXXXX)"
+	user_hako="$(any_user_copy "$HAKO")"
 	cp -a "$BUNDLE/rootfs" "$d/rootfs"
 	(cd "$d" && "$HAKO" spec --rootless)
 	jq '.process.terminal = false | .process.args = ["probe","pid"]
 		| .linux.uidMappings = [{"containerID": 0, "hostID": 1000, "size": 1}]
 		| .linux.gidMappings = [{"containerID": 0, "hostID": 1000, "size": 1}]' "$d/config.json" >"$d/c" && mv "$d/c" "$d/config.json"
 	chown -R 1000:1000 "$d"
-	run setpriv --reuid=1000 --regid=1000 --clear-groups env HOME="$d" "$HAKO" --root "$d/state" run -b "$d" "$ID"
+	run setpriv --reuid=1000 --regid=1000 --clear-groups env HOME="$d" "$user_hako" --root "$d/state" run -b "$d" "$ID"
 	[ "$status" -eq 0 ] || { rm -rf "$d"; fail "$output"; }
 	[[ "$output" == *"rootless: cannot use cgroups"* ]]
 	[ "$(field pid)" = 1 ]
 	jq '.linux.resources = {"memory": {"limit": 67108864}}' "$d/config.json" >"$d/c" && mv "$d/c" "$d/config.json"
-	run setpriv --reuid=1000 --regid=1000 --clear-groups env HOME="$d" "$HAKO" --root "$d/state" run -b "$d" "$ID"
+	run setpriv --reuid=1000 --regid=1000 --clear-groups env HOME="$d" "$user_hako" --root "$d/state" run -b "$d" "$ID"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"rootless: cannot apply linux.resources"* ]]
 	rm -rf "$d"

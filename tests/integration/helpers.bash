@@ -111,3 +111,24 @@ field() {
 cgroup_v1_dir() {
 	echo "/sys/fs/cgroup/$1/hako/$ID"
 }
+
+# traversable PATH: every directory up to PATH searchable by others (ids
+# mapped in a user namespace must reach the bundle).
+traversable() {
+	local d="$1"
+	while [ "$d" != / ] && [ -n "$d" ]; do
+		chmod o+x "$d"
+		d="$(dirname "$d")"
+	done
+}
+
+# any_user_copy BIN: a copy of BIN that other users can run, in this
+# file's temporary directory (the build tree may sit under a directory
+# they cannot enter, such as one made by mktemp -d); its path.
+any_user_copy() {
+	local d="$BATS_FILE_TMPDIR/any-user"
+	mkdir -p "$d"
+	[ -x "$d/${1##*/}" ] || { cp "$1" "$d/" && chmod 755 "$d/${1##*/}"; }
+	traversable "$d"
+	echo "$d/${1##*/}"
+}

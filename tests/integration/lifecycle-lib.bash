@@ -120,16 +120,6 @@ unmount_netns() {
 	fi
 }
 
-# traversable PATH: every directory up to PATH searchable by others (ids
-# mapped in a user namespace must reach the bundle).
-traversable() {
-	local d="$1"
-	while [ "$d" != / ] && [ -n "$d" ]; do
-		chmod o+x "$d"
-		d="$(dirname "$d")"
-	done
-}
-
 # no_process_in ROOT: no process runs with ROOT as its root directory.
 no_process_in() {
 	local p

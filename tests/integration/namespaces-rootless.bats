@@ -39,6 +39,7 @@ teardown_file() {
 
 setup() {
 	setup_hako
+	HAKO="$(any_user_copy "$HAKO")"
 	# everything the user touches is the user's
 	RL_DIR="$BATS_TEST_TMPDIR/rl"
 	mkdir -p "$RL_DIR/xdg"

@@ -639,7 +639,7 @@ interrupted_pull() {
 	chmod -R a+rX "$d/lay"
 	chown 65534:65534 "$d/w"
 	run setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$d/w" \
-		"$HAKO_PULL" --cache "$d/w/cache" "oci:$d/lay:multi" "$d/w/b"
+		"$(any_user_copy "$HAKO_PULL")" --cache "$d/w/cache" "oci:$d/lay:multi" "$d/w/b"
 	local owners ns
 	owners="$(stat -c %u:%g "$d/w/b/rootfs/etc/app/app.conf" 2>&1)"
 	ns="$(jq -c '[.linux.namespaces[].type | select(. == "user" or . == "network")], .linux.uidMappings[0].hostID' "$d/w/b/config.json" 2>&1)"
